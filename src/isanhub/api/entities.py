@@ -1,0 +1,167 @@
+"""/entities: create, retrieve, query, replace, merge, delete (clauses 5.6 and 5.7)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from isanhub.api import http
+from isanhub.api.hub import BASE, Hub
+from isanhub.api.params import query_from, split_list, view_from
+from isanhub.core import typeexpr
+from isanhub.core.errors import AlreadyExists, BadRequestData, ResourceNotFound
+from isanhub.core.model import Entity, check_uri, expand_attributes, expand_entity, now_iso
+from isanhub.core.update import merge_entity, replace_entity
+from isanhub.store.base import Change
+
+
+def _entity_id(request: Request) -> str:
+    return check_uri(request.path_params["entity_id"], "entity id")
+
+
+async def create(hub: Hub, request: Request) -> Response:
+    body = await http.read_body(request)
+    terms = await hub.terms(body.context)
+    entity = expand_entity(body.data, terms, now=now_iso())
+
+    def write(current: Entity | None) -> Change:
+        if current is not None:
+            raise AlreadyExists(f"entity {entity['id']} already exists")
+        return Change(entity)
+
+    await hub.store.write(http.tenant_of(request), entity["id"], write)
+    location = f"{BASE}/entities/{quote(entity['id'], safe=':/')}"
+    return Response(status_code=201, headers={"Location": location})
+
+
+def _view(request: Request, terms: Any) -> Any:
+    qp = request.query_params
+    return view_from(
+        http.options(request),
+        split_list(qp.get("attrs")),
+        split_list(qp.get("pick")),
+        split_list(qp.get("omit")),
+        qp.get("lang"),
+        terms,
+    )
+
+
+async def retrieve(hub: Hub, request: Request) -> Response:
+    eid = _entity_id(request)
+    context, terms = await hub.read_terms(request)
+    tenant = await hub.read_tenant(request)
+    view = _view(request, terms)
+    entity = await hub.store.get(tenant, eid)
+    if entity is None:
+        raise ResourceNotFound(f"entity {eid} not found")
+    wanted_type = request.query_params.get("type")
+    if wanted_type:
+        dnf = typeexpr.parse_types(wanted_type, terms.expand_type)
+        if not any(g <= set(entity["type"]) for g in dnf):
+            raise ResourceNotFound(f"entity {eid} is not of type {wanted_type}")
+    if view.attrs is not None and not any(a in entity["attrs"] for a in view.attrs):
+        if not view.pick:
+            raise ResourceNotFound(f"entity {eid} has none of the requested attributes")
+    return hub.entities_response(
+        request, [entity], terms, context, view, single=True,
+        geoproperty=request.query_params.get("geometryProperty"),
+    )
+
+
+async def query(hub: Hub, request: Request) -> Response:
+    context, terms = await hub.read_terms(request)
+    tenant = await hub.read_tenant(request)
+    qp = request.query_params
+    params: dict[str, Any] = dict(qp)
+    if "count" in qp:
+        params["count"] = http.flag(request, "count")
+    q = query_from(params, terms, hub.settings, require_filter=not _local(request))
+    view = _view(request, terms)
+    return await respond_query(hub, request, tenant, q, view, terms, context)
+
+
+def _local(request: Request) -> bool:
+    return http.flag(request, "local")
+
+
+async def respond_query(
+    hub: Hub, request: Request, tenant: str, q: Any, view: Any, terms: Any, context: Any
+) -> Response:
+    if tenant and not await hub.store.tenant_exists(tenant):
+        result_entities: list[Entity] = []
+        count: int | None = 0 if q.count else None
+    else:
+        result = await hub.store.query(tenant, q)
+        result_entities, count = result.entities, result.count
+    headers = {}
+    if count is not None:
+        headers["NGSILD-Results-Count"] = str(count)
+    return hub.entities_response(
+        request, result_entities, terms, context, view, single=False, headers=headers,
+        geoproperty=request.query_params.get("geometryProperty"),
+    )
+
+
+async def replace(hub: Hub, request: Request) -> Response:
+    eid = _entity_id(request)
+    body = await http.read_body(request)
+    terms = await hub.terms(body.context)
+    data = body.data
+    if isinstance(data, dict) and "id" in data and data["id"] != eid:
+        raise BadRequestData("the id in the body differs from the id in the URL")
+    if isinstance(data, dict):
+        data = {**data, "id": eid}
+    new = expand_entity(data, terms, now=now_iso())
+
+    def write(current: Entity | None) -> Change:
+        if current is None:
+            raise ResourceNotFound(f"entity {eid} not found")
+        return Change(replace_entity(current, new))
+
+    await hub.store.write(http.tenant_of(request), eid, write)
+    return http.no_content()
+
+
+async def merge(hub: Hub, request: Request) -> Response:
+    eid = _entity_id(request)
+    body = await http.read_body(request, merge_patch=True)
+    terms = await hub.terms(body.context)
+    data = body.data
+    if not isinstance(data, dict):
+        raise BadRequestData("a merge patch must be a JSON object")
+    if "id" in data and data["id"] != eid:
+        raise BadRequestData("the id in the body differs from the id in the URL")
+    now = now_iso()
+    attrs = expand_attributes(data, terms, now=now, allow_null=True)
+    new_types = None
+    if "type" in data:
+        from isanhub.core.model import expand_types
+
+        new_types = expand_types(data["type"], terms)
+
+    def write(current: Entity | None) -> Change:
+        if current is None:
+            raise ResourceNotFound(f"entity {eid} not found")
+        if new_types:
+            current["type"] = list(dict.fromkeys(current["type"] + new_types))
+        merge_entity(current, attrs, now)
+        return Change(current)
+
+    await hub.store.write(http.tenant_of(request), eid, write)
+    return http.no_content()
+
+
+async def delete(hub: Hub, request: Request) -> Response:
+    eid = _entity_id(request)
+    tenant = await hub.read_tenant(request)
+
+    def write(current: Entity | None) -> Change:
+        if current is None:
+            raise ResourceNotFound(f"entity {eid} not found")
+        return Change(None)
+
+    await hub.store.write(tenant, eid, write)
+    return http.no_content()

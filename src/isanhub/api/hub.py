@@ -1,0 +1,88 @@
+"""The handler context: settings, the store and the @context resolver, plus the one way
+entities are rendered into responses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from isanhub.api import http
+from isanhub.core.context import ContextResolver, TermMap
+from isanhub.core.errors import NonexistentTenant
+from isanhub.core.model import Entity
+from isanhub.core.render import View, geojson_feature, render_entity
+from isanhub.settings import Settings
+from isanhub.store.base import Store
+
+BASE = "/ngsi-ld/v1"
+
+
+@dataclass
+class Hub:
+    settings: Settings
+    store: Store
+    contexts: ContextResolver
+
+    async def terms(self, context: Any) -> TermMap:
+        return await self.contexts.resolve(context)
+
+    async def read_terms(self, request: Request) -> tuple[Any, TermMap]:
+        """The @context of a read request (Link header) and its term map."""
+        ctx = http.link_context(request)
+        return ctx, await self.contexts.resolve(ctx)
+
+    async def read_tenant(self, request: Request) -> str:
+        tenant = http.tenant_of(request)
+        if tenant and not await self.store.tenant_exists(tenant):
+            raise NonexistentTenant(f"tenant {tenant!r} does not exist")
+        return tenant
+
+    def response_context(self, context: Any) -> Any:
+        """What a JSON-LD response names as its @context: the request's, else the core."""
+        if context is None:
+            return self.settings.core_context
+        return context
+
+    def link_for(self, context: Any) -> str:
+        url = context if isinstance(context, str) else self.settings.core_context
+        return http.link_header(url)
+
+    def entities_response(
+        self,
+        request: Request,
+        entities: list[Entity],
+        terms: TermMap,
+        context: Any,
+        view: View,
+        *,
+        single: bool,
+        headers: dict[str, str] | None = None,
+        geoproperty: str | None = None,
+        status: int = 200,
+    ) -> Response:
+        media = http.accept(request, (http.JSON, http.JSONLD, http.GEOJSON))
+        headers = dict(headers or {})
+        if media == http.GEOJSON:
+            geo_iri = terms.expand_attr(geoproperty or "location")
+            features = [geojson_feature(e, terms, view, geo_iri) for e in entities]
+            body: Any = features[0] if single else {
+                "type": "FeatureCollection", "features": features
+            }
+            if isinstance(body, dict):
+                if single:
+                    body["@context"] = self.response_context(context)
+                else:
+                    body["@context"] = self.response_context(context)
+            return http.json_response(body, status, media=http.GEOJSON, headers=headers)
+        rendered = [render_entity(e, terms, view) for e in entities]
+        if media == http.JSONLD:
+            ctx = self.response_context(context)
+            for r in rendered:
+                r["@context"] = ctx
+        else:
+            headers["Link"] = self.link_for(context)
+        body = rendered[0] if single else rendered
+        return http.json_response(body, status, media=media, headers=headers)

@@ -1,0 +1,113 @@
+"""The ``isanhub`` command: run the platform, check its version.
+
+แพลตฟอร์มข้อมูลเมืองเปิด Isan Digital Hub — พิมพ์ ``isanhub --help`` เพื่อดูคำสั่งทั้งหมด
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from isanhub import __version__
+from isanhub.settings import Settings
+
+DESCRIPTION = """\
+Isan Digital Hub — the open city data platform of the Digital Khon Kaen Sandbox.
+แพลตฟอร์มข้อมูลเมืองแบบเปิดของ Digital Khon Kaen Sandbox
+
+It serves the standard NGSI-LD API (ETSI GS CIM 009) at /ngsi-ld/v1 on port 1026.
+Every option can also be set by an environment variable ISANHUB_<NAME>, e.g.
+ISANHUB_DB=sqlite:///data/city.db; a flag wins over the variable.
+"""
+
+EPILOG = """\
+examples / ตัวอย่าง:
+  isanhub serve                              # http://127.0.0.1:1026, data in ./var/isanhub.db
+  isanhub serve --host 0.0.0.0 --db sqlite:///data/khonkaen.db
+  curl http://127.0.0.1:1026/ngsi-ld/v1/types
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="isanhub",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"isanhub {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    serve = sub.add_parser(
+        "serve",
+        help="run the NGSI-LD broker / เริ่มให้บริการ NGSI-LD API",
+        description="Run the NGSI-LD context broker (one process).",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    defaults = Settings()
+    serve.add_argument("--host", help=f"address to listen on [env ISANHUB_HOST] (default {defaults.host})")
+    serve.add_argument("--port", type=int, help=f"port [env ISANHUB_PORT] (default {defaults.port})")
+    serve.add_argument(
+        "--db",
+        help="database URL: sqlite:///relative/path.db, sqlite:////absolute/path.db "
+        f"[env ISANHUB_DB] (default {defaults.db})",
+    )
+    serve.add_argument(
+        "--public-url",
+        help="URL clients use to reach this broker, for hosted @context links "
+        "[env ISANHUB_PUBLIC_URL] (default http://HOST:PORT)",
+    )
+    serve.add_argument(
+        "--allow-private-contexts",
+        action="store_true",
+        default=None,
+        help="allow fetching @contexts from private or loopback addresses "
+        "[env ISANHUB_ALLOW_PRIVATE_CONTEXTS]",
+    )
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command != "serve":
+        parser.print_help()
+        return 0
+    settings = Settings.from_env(
+        host=args.host,
+        port=args.port,
+        db=args.db,
+        public_url=args.public_url,
+        allow_private_contexts=args.allow_private_contexts,
+        log_level=args.log_level,
+    )
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from isanhub.api.app import create_app
+
+    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    app = create_app(settings)
+    print(
+        f"Isan Digital Hub {__version__}: NGSI-LD API at {settings.base_url}/ngsi-ld/v1 "
+        f"(data: {settings.db})",
+        flush=True,
+    )
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+        loop="auto",
+        http="auto",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

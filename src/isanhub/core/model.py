@@ -1,0 +1,280 @@
+"""From client JSON to the entity normal form (see normal_form.md), with validation.
+
+Everything a client sends passes through ``expand_entity`` or ``expand_attributes``: bad
+input raises ``BadRequestData`` here, before anything reaches the store.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from isanhub.core import geo
+from isanhub.core.errors import BadRequestData
+
+Entity = dict[str, Any]
+Instance = dict[str, Any]
+
+ATTR_TYPES = (
+    "Property",
+    "Relationship",
+    "GeoProperty",
+    "LanguageProperty",
+    "VocabProperty",
+    "ListProperty",
+    "ListRelationship",
+    "JsonProperty",
+)
+#: the member holding the value, per attribute type
+VALUE_MEMBER = {
+    "Property": "value",
+    "GeoProperty": "value",
+    "Relationship": "object",
+    "LanguageProperty": "languageMap",
+    "VocabProperty": "vocab",
+    "ListProperty": "valueList",
+    "ListRelationship": "objectList",
+    "JsonProperty": "json",
+}
+#: concise input: which member implies which type (order matters: first match wins)
+_INFER = (
+    ("object", "Relationship"),
+    ("languageMap", "LanguageProperty"),
+    ("vocab", "VocabProperty"),
+    ("valueList", "ListProperty"),
+    ("objectList", "ListRelationship"),
+    ("json", "JsonProperty"),
+    ("value", "Property"),
+)
+META_MEMBERS = {"datasetId", "observedAt", "unitCode", "objectType", "createdAt", "modifiedAt"}
+#: members of an instance that are never sub-attributes
+RESERVED = set(VALUE_MEMBER.values()) | META_MEMBERS | {"type", "@context", "lang", "deletedAt",
+                                                         "instanceId", "previousValue"}
+ENTITY_RESERVED = {"id", "@id", "type", "@type", "@context", "scope", "createdAt", "modifiedAt",
+                   "deletedAt", "location_", "operationSpace_"}
+GEO_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
+             "GeometryCollection"}
+NULL_URI = "urn:ngsi-ld:null"
+
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
+_NAME = re.compile(r"^[^\s<>\"'=;()\[\]\\&?#,]+$")
+_DATETIME = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
+)
+
+
+class Terms(Protocol):
+    """What the model needs of a JSON-LD term map (isanhub.core.context.TermMap)."""
+
+    def expand_attr(self, term: str) -> str: ...
+    def expand_type(self, term: str) -> str: ...
+    def expand_vocab_value(self, value: str) -> str: ...
+
+
+def now_iso() -> str:
+    """The current UTC time in the broker's system-attribute format."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def is_uri(value: Any) -> bool:
+    return isinstance(value, str) and bool(_URI.match(value))
+
+
+def check_uri(value: Any, what: str) -> str:
+    if not is_uri(value):
+        raise BadRequestData(f"{what} must be a URI, got {value!r}")
+    return value
+
+
+def is_datetime(value: Any) -> bool:
+    return isinstance(value, str) and bool(_DATETIME.match(value))
+
+
+def check_name(name: Any, what: str = "attribute name") -> str:
+    if not isinstance(name, str) or not name or not _NAME.match(name):
+        raise BadRequestData(f"invalid {what}: {name!r}")
+    return name
+
+
+def expand_types(raw: Any, terms: Terms) -> list[str]:
+    """The entity's type(s), expanded; a string or a non-empty list of strings."""
+    items = raw if isinstance(raw, list) else [raw]
+    if not items or not all(isinstance(t, str) and t for t in items):
+        raise BadRequestData("entity type must be a non-empty string or list of strings")
+    out: list[str] = []
+    for t in items:
+        iri = terms.expand_type(check_name(t, "entity type"))
+        if iri not in out:
+            out.append(iri)
+    return out
+
+
+def expand_entity(payload: Any, terms: Terms, *, now: str, require_id: bool = True) -> Entity:
+    """Validate a client entity and return it in normal form, timestamps set to ``now``."""
+    if not isinstance(payload, dict):
+        raise BadRequestData("an entity must be a JSON object")
+    eid = payload.get("id", payload.get("@id"))
+    if require_id or eid is not None:
+        check_uri(eid, "entity id")
+    raw_type = payload.get("type", payload.get("@type"))
+    if raw_type is None:
+        raise BadRequestData("entity type is missing")
+    entity: Entity = {"id": eid, "type": expand_types(raw_type, terms)}
+    if "scope" in payload:
+        entity["scope"] = expand_scope(payload["scope"])
+    entity["createdAt"] = now
+    entity["modifiedAt"] = now
+    entity["attrs"] = expand_attributes(payload, terms, now=now)
+    return entity
+
+
+def expand_scope(raw: Any) -> list[str]:
+    items = raw if isinstance(raw, list) else [raw]
+    for s in items:
+        if not isinstance(s, str) or not re.match(r"^/[^\s/]+(/[^\s/]+)*$", s):
+            raise BadRequestData(f"invalid scope: {s!r}")
+    return list(items)
+
+
+def expand_attributes(
+    payload: dict[str, Any], terms: Terms, *, now: str, allow_null: bool = False
+) -> dict[str, list[Instance]]:
+    """Expand every attribute member of ``payload`` (entity-level members are skipped).
+
+    With ``allow_null`` (merge-patch semantics), a value of null or urn:ngsi-ld:null is
+    kept as the marker ``{"type": "Null"}``: the caller deletes that attribute.
+    """
+    attrs: dict[str, list[Instance]] = {}
+    for name, raw in payload.items():
+        if name in ENTITY_RESERVED:
+            continue
+        iri = terms.expand_attr(check_name(name))
+        attrs[iri] = expand_instances(name, raw, terms, now=now, allow_null=allow_null)
+    return attrs
+
+
+def expand_instances(
+    name: str, raw: Any, terms: Terms, *, now: str, allow_null: bool = False
+) -> list[Instance]:
+    """One attribute's instances: an array of instances (multi-attribute) or one."""
+    if isinstance(raw, list) and raw and all(_looks_like_instance(x) for x in raw):
+        out = [expand_instance(name, x, terms, now=now, allow_null=allow_null) for x in raw]
+        seen: set[str | None] = set()
+        for inst in out:
+            ds = inst.get("datasetId")
+            if ds in seen:
+                raise BadRequestData(f"attribute {name!r} has two instances with datasetId {ds}")
+            seen.add(ds)
+        return out
+    return [expand_instance(name, raw, terms, now=now, allow_null=allow_null)]
+
+
+def _looks_like_instance(x: Any) -> bool:
+    return isinstance(x, dict) and (
+        x.get("type") in ATTR_TYPES or any(m in x for m, _ in _INFER)
+    )
+
+
+def expand_instance(
+    name: str, raw: Any, terms: Terms, *, now: str, allow_null: bool = False
+) -> Instance:
+    """Validate one attribute instance (normalized or concise input) into normal form."""
+    if raw is None or raw == NULL_URI:
+        if allow_null:
+            return {"type": "Null"}
+        raise BadRequestData(f"attribute {name!r} has a null value")
+    if not isinstance(raw, dict):
+        return _with_times({"type": "Property", "value": raw}, now)
+    if raw.get("type") in GEO_TYPES and "coordinates" in raw or raw.get("type") == "Feature":
+        geo.validate_geometry(raw)
+        return _with_times({"type": "GeoProperty", "value": raw}, now)
+    kind = raw.get("type")
+    if kind is None:
+        kind = next((t for member, t in _INFER if member in raw), None)
+        if kind is None:
+            raise BadRequestData(f"attribute {name!r} has no type and no value member")
+        if kind == "Property" and _is_geometry(raw.get("value")):
+            kind = "GeoProperty"
+    if kind not in ATTR_TYPES:
+        raise BadRequestData(f"attribute {name!r} has an unknown type {kind!r}")
+    member = VALUE_MEMBER[kind]
+    if member not in raw:
+        raise BadRequestData(f"{kind} {name!r} must have a {member!r} member")
+    value = raw[member]
+    if value is None or value == NULL_URI:
+        if allow_null:
+            return {"type": "Null", **({"datasetId": raw["datasetId"]} if "datasetId" in raw else {})}
+        raise BadRequestData(f"attribute {name!r} has a null {member}")
+    inst: Instance = {"type": kind, member: _check_value(name, kind, value, terms)}
+    for meta in ("datasetId", "observedAt", "unitCode", "objectType"):
+        if meta in raw:
+            inst[meta] = _check_meta(name, meta, raw[meta], terms)
+    subs: dict[str, Instance] = {}
+    for key, sub in raw.items():
+        if key in RESERVED:
+            continue
+        sub_iri = terms.expand_attr(check_name(key, "sub-attribute name"))
+        subs[sub_iri] = expand_instance(key, sub, terms, now=now, allow_null=allow_null)
+    if subs:
+        inst["attrs"] = subs
+    return _with_times(inst, now)
+
+
+def _with_times(inst: Instance, now: str) -> Instance:
+    inst["createdAt"] = now
+    inst["modifiedAt"] = now
+    return inst
+
+
+def _is_geometry(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("type") in GEO_TYPES
+
+
+def _check_value(name: str, kind: str, value: Any, terms: Terms) -> Any:
+    if kind == "GeoProperty":
+        geo.validate_geometry(value)
+    elif kind == "Relationship":
+        objs = value if isinstance(value, list) else [value]
+        if not objs:
+            raise BadRequestData(f"Relationship {name!r} has an empty object")
+        for o in objs:
+            check_uri(o, f"object of Relationship {name!r}")
+    elif kind == "ListRelationship":
+        if not isinstance(value, list):
+            raise BadRequestData(f"ListRelationship {name!r} needs an objectList array")
+        for o in value:
+            target = o.get("object") if isinstance(o, dict) else o
+            check_uri(target, f"object of ListRelationship {name!r}")
+    elif kind == "LanguageProperty":
+        if not isinstance(value, dict) or not all(
+            isinstance(k, str) and (isinstance(v, str) or _str_list(v)) for k, v in value.items()
+        ):
+            raise BadRequestData(f"LanguageProperty {name!r} needs a map of language to string")
+    elif kind == "VocabProperty":
+        items = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) and v for v in items):
+            raise BadRequestData(f"VocabProperty {name!r} needs string vocab values")
+        expanded = [terms.expand_vocab_value(v) for v in items]
+        return expanded if isinstance(value, list) else expanded[0]
+    elif kind == "ListProperty" and not isinstance(value, list):
+        raise BadRequestData(f"ListProperty {name!r} needs a valueList array")
+    return value
+
+
+def _str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+def _check_meta(name: str, meta: str, value: Any, terms: Terms) -> Any:
+    if meta == "datasetId":
+        return check_uri(value, f"datasetId of {name!r}")
+    if meta == "observedAt":
+        if not is_datetime(value):
+            raise BadRequestData(f"observedAt of {name!r} must be a DateTime, got {value!r}")
+        return value
+    if meta == "objectType":
+        return terms.expand_type(check_name(value, "objectType"))
+    if not isinstance(value, str):
+        raise BadRequestData(f"{meta} of {name!r} must be a string")
+    return value

@@ -1,0 +1,63 @@
+"""One settings object: environment variables (ISANHUB_*), overridden by CLI flags.
+
+Read once at start-up (``Settings.from_env``) and passed to constructors; no module reads
+the environment by itself. The table in docs/configuration.md lists every field.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: where the data lives: sqlite:///path/to/file.db (default) or postgresql://...
+    db: str = "sqlite:///var/isanhub.db"
+    host: str = "127.0.0.1"
+    port: int = 1026
+    #: URL at which clients reach this broker (for hosted @context URLs); default from host/port
+    public_url: str = ""
+    #: core @context URL reported in Link headers and compacted responses
+    core_context: str = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+    #: allow fetching remote @contexts from private/loopback addresses (off: SSRF protection)
+    allow_private_contexts: bool = False
+    #: seconds for fetching one remote @context, and its maximum size in bytes
+    context_timeout: float = 3.0
+    context_max_bytes: int = 1_048_576
+    #: default and maximum page size of queries (limit)
+    default_limit: int = 20
+    max_limit: int = 1000
+    #: write durability: FULL (fsync every group commit) or NORMAL (survives a process kill)
+    sqlite_synchronous: str = "FULL"
+    log_level: str = "info"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ISANHUB_<FIELD> variables, then explicit overrides."""
+        env = dict(os.environ if env is None else env)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get("ISANHUB_" + f.name.upper())
+            if raw is None or f.name == "extra":
+                continue
+            values[f.name] = _convert(raw, f.type)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+
+def _convert(raw: str, type_name: Any) -> Any:
+    kind = str(type_name)
+    if kind == "bool":
+        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        return float(raw)
+    return raw

@@ -1,0 +1,135 @@
+"""The Store contract: what every storage backend (SQLite, PostgreSQL) provides.
+
+Entities are held in the normal form (isanhub/core/normal_form.md). Writes are functions
+applied to the stored entity inside the backend's write transaction, so read-modify-write
+operations (append, merge, partial update) are atomic without the API knowing how the
+backend locks. A write call returns only after its transaction is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from isanhub.core.context import ContextStoreBackend
+from isanhub.core.errors import NgsiLdError
+from isanhub.core.geo import GeoQuery
+from isanhub.core.model import Entity
+
+#: One type expression in disjunctive normal form: any group matches when the entity
+#: has every type of that group (``A,B`` = [{A},{B}], ``A;B`` = [{A,B}]).
+TypeDNF = list[frozenset[str]]
+
+
+@dataclass
+class Change:
+    """What a write function decided: the entity's new state (None deletes it) and a
+    result handed back to the caller unchanged."""
+
+    entity: Entity | None
+    result: Any = None
+    unchanged: bool = False  # true: nothing to write (e.g. noOverwrite skipped everything)
+
+
+#: A write: receives the stored entity (or None) and returns the Change to commit;
+#: raising an NgsiLdError aborts this write only and reaches the caller.
+WriteFn = Callable[[Entity | None], Change]
+
+
+@dataclass
+class Query:
+    """An entity query, with every name already expanded to its IRI."""
+
+    types: TypeDNF | None = None
+    ids: Sequence[str] | None = None
+    id_pattern: str | None = None
+    attrs: frozenset[str] | None = None  # entities having at least one of these
+    q: Any = None  # isanhub.core.qlang AST with expanded names
+    geo: GeoQuery | None = None  # geoproperty expanded
+    scope_q: Any = None
+    limit: int = 20
+    offset: int = 0
+    count: bool = False
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class QueryResult:
+    entities: list[Entity]
+    count: int | None = None
+
+
+@dataclass
+class AttributeInfo:
+    """Discovery: one attribute over a tenant's whole store."""
+
+    iri: str
+    count: int  # number of entities that have it
+    attr_types: list[str]  # Property, Relationship, ...
+    entity_types: list[str]  # expanded IRIs of the entity types that have it
+
+
+@dataclass
+class TypeInfo:
+    """Discovery: one entity type over a tenant's whole store."""
+
+    iri: str
+    count: int  # number of entities of this type
+    attrs: dict[str, list[str]]  # attribute IRI -> its attribute types
+
+
+class Store(Protocol):
+    """The storage contract. Every method takes the tenant first ('' is the default
+    tenant). Reads of a tenant that was never written raise NonexistentTenant."""
+
+    async def open(self) -> None:
+        """Create or migrate the schema, start background writers."""
+
+    async def close(self) -> None:
+        """Flush pending writes, stop writers, close connections."""
+
+    async def get(self, tenant: str, entity_id: str) -> Entity | None:
+        """One entity by id, or None."""
+
+    async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
+        """The entities among ``entity_ids`` that exist, by id."""
+
+    async def write(self, tenant: str, entity_id: str, fn: WriteFn) -> Any:
+        """Apply one write function atomically; returns its Change.result (durable when
+        this returns) or raises the NgsiLdError it raised (nothing written)."""
+
+    async def write_many(
+        self, tenant: str, writes: Sequence[tuple[str, WriteFn]]
+    ) -> list[Any | NgsiLdError]:
+        """Apply many writes in one transaction; per write its result or its error.
+        A failing write changes nothing; the others still apply."""
+
+    async def query(self, tenant: str, query: Query) -> QueryResult:
+        """Entities matching ``query`` in a stable order (creation order), one page."""
+
+    async def types(self, tenant: str) -> list[TypeInfo]:
+        """Every entity type in the tenant, with its attributes."""
+
+    async def attributes(self, tenant: str) -> list[AttributeInfo]:
+        """Every attribute in the tenant, with counts and the types that carry it."""
+
+    async def tenants(self) -> list[str]:
+        """Names of the tenants that exist."""
+
+    async def tenant_exists(self, tenant: str) -> bool: ...
+
+    def context_backend(self) -> ContextStoreBackend:
+        """Persistence for hosted and cached @contexts (/jsonldContexts)."""
+
+
+def open_store(url: str, **options: Any) -> Store:
+    """The backend for a database URL: sqlite:///path (or :memory:) or postgresql://..."""
+    if url.startswith("sqlite:"):
+        from isanhub.store.sqlite import SqliteStore
+
+        # sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:
+        path = url.removeprefix("sqlite:").removeprefix("//")
+        path = path.removeprefix("/")
+        return SqliteStore(path or ":memory:", **options)
+    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db")

@@ -1,0 +1,63 @@
+"""What a backend indexes of an entity: its types, one row per attribute value, and the
+bounding boxes of its geometries. Shared by every SQL backend.
+
+The attribute rows make ``q`` comparisons and discovery index look-ups instead of scans;
+the exact semantics stay with the q evaluator (the rows pre-filter, see sql.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from isanhub.core import geo
+from isanhub.core.model import Entity
+
+#: small integer codes of the attribute types, stored with every attribute row
+KIND_CODES = {
+    "Property": 1,
+    "Relationship": 2,
+    "GeoProperty": 3,
+    "LanguageProperty": 4,
+    "VocabProperty": 5,
+    "ListProperty": 6,
+    "ListRelationship": 7,
+    "JsonProperty": 8,
+}
+KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
+
+
+def _scalar(v: Any) -> bool:
+    return isinstance(v, int | float | str) and not isinstance(v, bool)
+
+
+def attr_values(entity: Entity) -> Iterator[tuple[str, int, Any]]:
+    """(attribute IRI, kind code, value or None) rows; every instance yields at least one
+    row so that existence and discovery need no document."""
+    for iri, instances in entity["attrs"].items():
+        for inst in instances:
+            kind = inst["type"]
+            code = KIND_CODES.get(kind, 0)
+            vals: list[Any] = []
+            if kind == "Property":
+                v = inst.get("value")
+                if _scalar(v):
+                    vals.append(v)
+                elif isinstance(v, list):
+                    vals.extend(x for x in v if _scalar(x))
+            elif kind == "Relationship":
+                obj = inst.get("object")
+                vals.extend(obj if isinstance(obj, list) else [obj])
+            if not vals:
+                yield iri, code, None
+            else:
+                for v in dict.fromkeys(vals):
+                    yield iri, code, v
+
+
+def geo_boxes(entity: Entity) -> Iterator[tuple[str, tuple[float, float, float, float]]]:
+    """(attribute IRI, bbox) for every GeoProperty instance, for the spatial index."""
+    for iri, instances in entity["attrs"].items():
+        for inst in instances:
+            if inst["type"] == "GeoProperty":
+                yield iri, geo.bbox_of(inst["value"])

@@ -1,0 +1,72 @@
+"""The SQLite schema. One file, WAL journal; names (types, attributes) are interned to
+integers so the index rows stay small and the write path stays fast."""
+
+from __future__ import annotations
+
+import sqlite3
+
+SCHEMA_VERSION = 1
+
+DDL = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (
+  id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS names (id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE);
+-- one row per entity: the document in normal form (JSON text), its first type for the
+-- common single-type query, and its rowid (rid) as the stable creation order
+CREATE TABLE IF NOT EXISTS entities (
+  rid INTEGER PRIMARY KEY,
+  tenant INTEGER NOT NULL,
+  eid TEXT NOT NULL,
+  doc TEXT NOT NULL,
+  UNIQUE (tenant, eid));
+-- every type of every entity, clustered by (tenant, type, rid) for type queries in order
+CREATE TABLE IF NOT EXISTS entity_types (
+  tenant INTEGER NOT NULL, type INTEGER NOT NULL, rid INTEGER NOT NULL,
+  PRIMARY KEY (tenant, type, rid)) WITHOUT ROWID;
+-- one row per attribute value (at least one per instance, val NULL when not scalar)
+CREATE TABLE IF NOT EXISTS attrs (
+  rid INTEGER NOT NULL, name INTEGER NOT NULL, seq INTEGER NOT NULL,
+  kind INTEGER NOT NULL, val ANY,
+  PRIMARY KEY (rid, name, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS attrs_by_value ON attrs (name, val);
+-- bounding boxes of GeoProperty values; gid = rid * 1024 + ordinal within the entity
+CREATE VIRTUAL TABLE IF NOT EXISTS geo USING rtree (
+  gid, minx, maxx, miny, maxy, +rid INTEGER, +name INTEGER);
+-- hosted and cached JSON-LD contexts (/jsonldContexts)
+CREATE TABLE IF NOT EXISTS contexts (
+  id TEXT PRIMARY KEY, url TEXT NOT NULL, body BLOB NOT NULL, kind TEXT NOT NULL,
+  created_at TEXT NOT NULL);
+"""
+
+GEO_SLOTS = 1024
+
+
+def connect(path: str, *, synchronous: str = "FULL", readonly: bool = False) -> sqlite3.Connection:
+    """A connection with the pragmas every connection of the store needs."""
+    conn = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
+    )
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={synchronous}")
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache per connection
+    conn.execute("PRAGMA mmap_size=268435456")
+    conn.execute("PRAGMA busy_timeout=10000")
+    if readonly:
+        conn.execute("PRAGMA query_only=ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    conn.executescript(DDL)
+    row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+    if row is None:
+        conn.execute(
+            "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        )
+    elif int(row[0]) > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema {row[0]} is newer than this isanhub ({SCHEMA_VERSION}); upgrade"
+        )

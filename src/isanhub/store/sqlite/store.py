@@ -1,0 +1,450 @@
+"""SqliteStore: the Store contract on one SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import orjson
+
+from isanhub.core import qlang
+from isanhub.core.context import ContextRecord
+from isanhub.core.errors import NgsiLdError, NonexistentTenant
+from isanhub.core.model import Entity
+from isanhub.store import sql
+from isanhub.store.base import (
+    AttributeInfo,
+    Change,
+    Query,
+    QueryResult,
+    TypeInfo,
+    WriteFn,
+)
+from isanhub.store.index import KIND_NAMES, attr_values, geo_boxes
+from isanhub.store.sqlite.schema import GEO_SLOTS, connect, migrate
+from isanhub.store.sqlite.writer import GroupCommitWriter
+
+_dumps = orjson.dumps
+_loads = orjson.loads
+
+
+class SqliteStore:
+    def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
+        if path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        else:  # a private in-memory database shared by this store's connections
+            path = f"file:isanhub-{id(self)}?mode=memory&cache=shared"
+        self.path = path
+        self._sync = synchronous
+        self._local = threading.local()
+        self._writer: GroupCommitWriter | None = None
+        self._wconn: sqlite3.Connection | None = None
+        # writer-thread caches (cleared when a job fails: its inserts were rolled back)
+        self._w_names: dict[str, int] = {}
+        self._w_tenants: dict[str, int] = {}
+        self._w_next_rid = 0
+        # reader caches: only ever hold committed rows, names are never deleted
+        self._r_names: dict[str, int] = {}
+        self._r_tenants: dict[str, int] = {}
+
+    # --- lifecycle -------------------------------------------------------------------
+    async def open(self) -> None:
+        self.open_sync()
+
+    def open_sync(self) -> None:
+        self._wconn = self._connect()
+        migrate(self._wconn)
+        self._writer = GroupCommitWriter(self._wconn)
+
+    async def close(self) -> None:
+        self.close_sync()
+
+    def close_sync(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._wconn is not None:
+            self._wconn.execute("PRAGMA optimize")
+            self._wconn.close()
+            self._wconn = None
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = connect(self.path, synchronous=self._sync)
+        conn.create_function("REGEXP", 2, sql.regexp, deterministic=True)
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    # --- names and tenants -----------------------------------------------------------
+    def _name_id(self, iri: str) -> int | None:
+        nid = self._r_names.get(iri)
+        if nid is None:
+            row = self._reader().execute("SELECT id FROM names WHERE iri = ?", (iri,)).fetchone()
+            if row is None:
+                return None
+            nid = self._r_names[iri] = row[0]
+        return nid
+
+    def _tenant_id(self, tenant: str) -> int | None:
+        tid = self._r_tenants.get(tenant)
+        if tid is None:
+            row = self._reader().execute(
+                "SELECT id FROM tenants WHERE name = ?", (tenant,)
+            ).fetchone()
+            if row is None:
+                return None if tenant else 0  # the default tenant always exists
+            tid = self._r_tenants[tenant] = row[0]
+        return tid
+
+    def _require_tenant(self, tenant: str) -> int:
+        tid = self._tenant_id(tenant)
+        if tid is None:
+            raise NonexistentTenant(f"tenant {tenant!r} does not exist")
+        return tid
+
+    def _w_intern(self, conn: sqlite3.Connection, iri: str) -> int:
+        nid = self._w_names.get(iri)
+        if nid is None:
+            row = conn.execute("SELECT id FROM names WHERE iri = ?", (iri,)).fetchone()
+            if row is None:
+                nid = conn.execute("INSERT INTO names(iri) VALUES (?)", (iri,)).lastrowid
+            else:
+                nid = row[0]
+            assert nid is not None
+            self._w_names[iri] = nid
+        return nid
+
+    def _w_tenant(self, conn: sqlite3.Connection, tenant: str) -> int:
+        if not tenant:
+            return 0
+        tid = self._w_tenants.get(tenant)
+        if tid is None:
+            row = conn.execute("SELECT id FROM tenants WHERE name = ?", (tenant,)).fetchone()
+            if row is None:
+                tid = conn.execute(
+                    "INSERT INTO tenants(name, created_at) VALUES (?, datetime('now'))", (tenant,)
+                ).lastrowid
+            else:
+                tid = row[0]
+            assert tid is not None
+            self._w_tenants[tenant] = tid
+        return tid
+
+    def _w_forget(self) -> None:
+        self._w_names.clear()
+        self._w_tenants.clear()
+        self._w_next_rid = 0
+
+    def _new_rid(self, conn: sqlite3.Connection) -> int:
+        if not self._w_next_rid:
+            row = conn.execute("SELECT max(rid) FROM entities").fetchone()
+            self._w_next_rid = (row[0] or 0) + 1
+        rid = self._w_next_rid
+        self._w_next_rid += 1
+        return rid
+
+    # --- writes ----------------------------------------------------------------------
+    async def write(self, tenant: str, entity_id: str, fn: WriteFn) -> Any:
+        results = await self.write_many(tenant, [(entity_id, fn)])
+        if isinstance(results[0], BaseException):
+            raise results[0]
+        return results[0]
+
+    async def write_many(
+        self, tenant: str, writes: Sequence[tuple[str, WriteFn]]
+    ) -> list[Any | NgsiLdError]:
+        assert self._writer is not None, "store is not open"
+        try:
+            return await self._writer.submit(lambda conn: self._apply(conn, tenant, writes))
+        except BaseException:
+            self._w_forget()
+            raise
+
+    def write_many_sync(self, tenant: str, writes: Sequence[tuple[str, WriteFn]]) -> list[Any]:
+        assert self._writer is not None, "store is not open"
+        try:
+            return self._writer.submit_sync(lambda conn: self._apply(conn, tenant, writes))
+        except BaseException:
+            self._w_forget()
+            raise
+
+    def _apply(
+        self, conn: sqlite3.Connection, tenant: str, writes: Sequence[tuple[str, WriteFn]]
+    ) -> list[Any]:
+        """Runs in the writer thread, inside the group's transaction."""
+        existing: dict[str, tuple[int, Entity] | None] = {}
+        ids = list(dict.fromkeys(eid for eid, _ in writes))
+        tid = self._w_tenants.get(tenant) if tenant else 0
+        if tid is None:
+            row = conn.execute("SELECT id FROM tenants WHERE name = ?", (tenant,)).fetchone()
+            tid = row[0] if row else None
+        for chunk in _chunks(ids, 500) if tid is not None else ():
+            marks = ",".join("?" * len(chunk))
+            for rid, eid, doc in conn.execute(
+                f"SELECT rid, eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
+                (tid, *chunk),
+            ):
+                existing[eid] = (rid, _loads(doc))
+        results: list[Any] = []
+        removed: dict[int, Entity] = {}  # rid -> the stored entity whose rows go
+        inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
+        for eid, fn in writes:
+            held = existing.get(eid)
+            try:
+                change: Change = fn(held[1] if held else None)
+            except NgsiLdError as exc:
+                results.append(exc)
+                continue
+            results.append(change.result)
+            if change.unchanged:
+                continue
+            if held is not None:
+                rid = held[0]
+                if rid not in inserts:  # stored rows, not a row this group wrote
+                    removed.setdefault(rid, held[1])
+                inserts.pop(rid, None)
+            if change.entity is None:
+                existing[eid] = None
+                continue
+            rid = held[0] if held is not None else self._new_rid(conn)
+            inserts[rid] = (eid, change.entity)
+            existing[eid] = (rid, change.entity)
+        if not removed and not inserts:
+            return results
+        if tid is None:  # first successful write into this tenant creates it
+            tid = self._w_tenant(conn, tenant)
+        self._delete_rows(conn, tid, removed)
+        self._insert_rows(conn, tid, inserts)
+        return results
+
+    def _delete_rows(self, conn: sqlite3.Connection, tid: int, removed: dict[int, Entity]) -> None:
+        if not removed:
+            return
+        conn.executemany("DELETE FROM entities WHERE rid = ?", [(r,) for r in removed])
+        conn.executemany("DELETE FROM attrs WHERE rid = ?", [(r,) for r in removed])
+        type_rows = []
+        geo_rows = []
+        for rid, old in removed.items():
+            for t in old["type"]:
+                nid = self._w_intern(conn, t)
+                type_rows.append((tid, nid, rid))
+            n_geo = sum(
+                i["type"] == "GeoProperty" for insts in old["attrs"].values() for i in insts
+            )
+            geo_rows.extend((rid * GEO_SLOTS + n,) for n in range(min(n_geo, GEO_SLOTS)))
+        conn.executemany(
+            "DELETE FROM entity_types WHERE tenant = ? AND type = ? AND rid = ?", type_rows
+        )
+        if geo_rows:
+            conn.executemany("DELETE FROM geo WHERE gid = ?", geo_rows)
+
+    def _insert_rows(
+        self, conn: sqlite3.Connection, tid: int, inserts: dict[int, tuple[str, Entity]]
+    ) -> None:
+        if not inserts:
+            return
+        ent_rows = []
+        type_rows = []
+        attr_rows = []
+        geo_rows = []
+        intern = self._w_intern
+        for rid, (eid, entity) in inserts.items():
+            ent_rows.append((rid, tid, eid, _dumps(entity).decode()))
+            for t in entity["type"]:
+                type_rows.append((tid, intern(conn, t), rid))
+            seq = 0
+            for iri, kind, val in attr_values(entity):
+                attr_rows.append((rid, intern(conn, iri), seq, kind, val))
+                seq += 1
+            for n, (iri, box) in enumerate(geo_boxes(entity)):
+                if n < GEO_SLOTS:
+                    geo_rows.append(
+                        (rid * GEO_SLOTS + n, box[0], box[2], box[1], box[3], rid, intern(conn, iri))
+                    )
+        conn.executemany("INSERT INTO entities(rid, tenant, eid, doc) VALUES (?,?,?,?)", ent_rows)
+        conn.executemany(
+            "INSERT OR IGNORE INTO entity_types(tenant, type, rid) VALUES (?,?,?)", type_rows
+        )
+        conn.executemany(
+            "INSERT INTO attrs(rid, name, seq, kind, val) VALUES (?,?,?,?,?)", attr_rows
+        )
+        if geo_rows:
+            conn.executemany(
+                "INSERT INTO geo(gid, minx, maxx, miny, maxy, rid, name) VALUES (?,?,?,?,?,?,?)",
+                geo_rows,
+            )
+
+    # --- reads -----------------------------------------------------------------------
+    async def get(self, tenant: str, entity_id: str) -> Entity | None:
+        tid = self._require_tenant(tenant)
+        row = self._reader().execute(
+            "SELECT doc FROM entities WHERE tenant = ? AND eid = ?", (tid, entity_id)
+        ).fetchone()
+        return _loads(row[0]) if row else None
+
+    async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
+        tid = self._require_tenant(tenant)
+        out: dict[str, Entity] = {}
+        for chunk in _chunks(list(entity_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for eid, doc in self._reader().execute(
+                f"SELECT eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
+                (tid, *chunk),
+            ):
+                out[eid] = _loads(doc)
+        return out
+
+    async def query(self, tenant: str, query: Query) -> QueryResult:
+        tid = self._require_tenant(tenant)
+        return await asyncio.to_thread(self.query_sync, tid, query)
+
+    def query_sync(self, tid: int, query: Query) -> QueryResult:
+        plan = sql.plan_query(query, tid, self._name_id)
+        if plan.empty:
+            return QueryResult([], 0 if query.count else None)
+        conn = self._reader()
+        if plan.exact:
+            rows = conn.execute(
+                plan.sql + " LIMIT ? OFFSET ?", (*plan.params, query.limit, query.offset)
+            ).fetchall()
+            count = None
+            if query.count:
+                count = conn.execute(plan.count_sql, plan.params).fetchone()[0]
+            return QueryResult([_loads(doc) for _rid, doc in rows], count)
+        return _filter_page(conn.execute(plan.sql, plan.params), query)
+
+    async def types(self, tenant: str) -> list[TypeInfo]:
+        tid = self._require_tenant(tenant)
+        return await asyncio.to_thread(self._types_sync, tid)
+
+    def _types_sync(self, tid: int) -> list[TypeInfo]:
+        conn = self._reader()
+        out: dict[int, TypeInfo] = {}
+        for type_id, iri, n in conn.execute(
+            "SELECT t.type, n.iri, count(*) FROM entity_types t JOIN names n ON n.id = t.type"
+            " WHERE t.tenant = ? GROUP BY t.type ORDER BY n.iri",
+            (tid,),
+        ):
+            out[type_id] = TypeInfo(iri, n, {})
+        for type_id, attr_iri, kind in conn.execute(
+            "SELECT DISTINCT t.type, n.iri, a.kind FROM entity_types t"
+            " JOIN attrs a ON a.rid = t.rid JOIN names n ON n.id = a.name WHERE t.tenant = ?",
+            (tid,),
+        ):
+            kinds = out[type_id].attrs.setdefault(attr_iri, [])
+            name = KIND_NAMES.get(kind, "Property")
+            if name not in kinds:
+                kinds.append(name)
+        return list(out.values())
+
+    async def attributes(self, tenant: str) -> list[AttributeInfo]:
+        tid = self._require_tenant(tenant)
+        return await asyncio.to_thread(self._attributes_sync, tid)
+
+    def _attributes_sync(self, tid: int) -> list[AttributeInfo]:
+        conn = self._reader()
+        out: dict[str, AttributeInfo] = {}
+        for iri, n in conn.execute(
+            "SELECT n.iri, count(DISTINCT a.rid) FROM attrs a JOIN entities e ON e.rid = a.rid"
+            " JOIN names n ON n.id = a.name WHERE e.tenant = ? GROUP BY a.name ORDER BY n.iri",
+            (tid,),
+        ):
+            out[iri] = AttributeInfo(iri, n, [], [])
+        for iri, kind in conn.execute(
+            "SELECT DISTINCT n.iri, a.kind FROM attrs a JOIN entities e ON e.rid = a.rid"
+            " JOIN names n ON n.id = a.name WHERE e.tenant = ?",
+            (tid,),
+        ):
+            out[iri].attr_types.append(KIND_NAMES.get(kind, "Property"))
+        for iri, type_iri in conn.execute(
+            "SELECT DISTINCT n.iri, tn.iri FROM attrs a JOIN entity_types t ON t.rid = a.rid"
+            " JOIN names n ON n.id = a.name JOIN names tn ON tn.id = t.type WHERE t.tenant = ?",
+            (tid,),
+        ):
+            out[iri].entity_types.append(type_iri)
+        return list(out.values())
+
+    async def tenants(self) -> list[str]:
+        return [r[0] for r in self._reader().execute("SELECT name FROM tenants ORDER BY name")]
+
+    async def tenant_exists(self, tenant: str) -> bool:
+        return self._tenant_id(tenant) is not None
+
+    def context_backend(self) -> ContextTable:
+        """The table of hosted and cached @contexts (ContextStoreBackend)."""
+        return ContextTable(self)
+
+
+class ContextTable:
+    """Hosted and cached @contexts, persisted in the store's ``contexts`` table."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    def _write(self, job: Any) -> None:
+        writer = self._store._writer
+        assert writer is not None, "store is not open"
+        writer.submit_sync(job)
+
+    def put(self, id: str, url: str, body: bytes, kind: str, created_at: str) -> None:
+        self._write(
+            lambda c: c.execute(
+                "INSERT OR REPLACE INTO contexts(id, url, body, kind, created_at)"
+                " VALUES (?,?,?,?,?)",
+                (id, url, body, kind, created_at),
+            )
+        )
+
+    def get(self, id: str) -> ContextRecord | None:
+        row = self._store._reader().execute(
+            "SELECT id, url, body, kind, created_at FROM contexts WHERE id = ?", (id,)
+        ).fetchone()
+        return ContextRecord(*row) if row else None
+
+    def delete(self, id: str) -> bool:
+        found = self.get(id) is not None
+        self._write(lambda c: c.execute("DELETE FROM contexts WHERE id = ?", (id,)))
+        return found
+
+    def list(self) -> list[ContextRecord]:
+        rows = self._store._reader().execute(
+            "SELECT id, url, body, kind, created_at FROM contexts ORDER BY created_at, id"
+        ).fetchall()
+        return [ContextRecord(*r) for r in rows]
+
+
+def _filter_page(rows: Iterator[tuple[int, str]], query: Query) -> QueryResult:
+    """Page through candidates with the exact residual tests (q, geometry) in Python."""
+    q = query.q
+    geoq = query.geo
+    skip, want = query.offset, query.limit
+    page: list[Entity] = []
+    matched = 0
+    for _rid, doc in rows:
+        entity = _loads(doc)
+        if q is not None and not qlang.evaluate(q, entity):
+            continue
+        if geoq is not None and not any(
+            inst["type"] == "GeoProperty" and geoq.matches(inst["value"])
+            for inst in entity["attrs"].get(geoq.geoproperty, [])
+        ):
+            continue
+        matched += 1
+        if matched > skip and len(page) < want:
+            page.append(entity)
+        elif len(page) >= want and not query.count:
+            break
+    return QueryResult(page, matched if query.count else None)
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
