@@ -45,8 +45,12 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     defaults = Settings()
-    serve.add_argument("--host", help=f"address to listen on [env ISANHUB_HOST] (default {defaults.host})")
-    serve.add_argument("--port", type=int, help=f"port [env ISANHUB_PORT] (default {defaults.port})")
+    serve.add_argument(
+        "--host", help=f"address to listen on [env ISANHUB_HOST] (default {defaults.host})"
+    )
+    serve.add_argument(
+        "--port", type=int, help=f"port [env ISANHUB_PORT] (default {defaults.port})"
+    )
     serve.add_argument(
         "--db",
         help="database URL: sqlite:///relative/path.db, sqlite:////absolute/path.db "
@@ -90,7 +94,9 @@ def serve(settings: Settings) -> int:
 
     from isanhub.api.app import create_app
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
     app = create_app(settings)
     print(
         f"Isan Digital Hub {__version__}: NGSI-LD API at {settings.base_url}/ngsi-ld/v1 "

@@ -1,7 +1,7 @@
-"""The application factory: routes of every API area, one error handler, lifespan.
+"""The application factory: the routes of every API area and the lifespan.
 
-Handlers are plain ``async def handler(hub, request) -> Response`` functions; Starlette
-is only the adapter that routes to them.
+Handlers are plain ``async def handler(hub, request) -> Response`` functions; the
+dispatcher in ``asgi.py`` routes to them and renders every error as problem details.
 """
 
 from __future__ import annotations
@@ -10,23 +10,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from isanhub import __version__
-from isanhub.api import attrs, batch, contexts, discovery, entities, http
+from isanhub.api import attrs, batch, contexts, discovery, entities, http, openapi
+from isanhub.api.asgi import App, Router
 from isanhub.api.hub import BASE, Hub
+from isanhub.api.precheck import RequestChecks
 from isanhub.core.context import ContextResolver
-from isanhub.core.errors import (
-    InternalError,
-    InvalidRequest,
-    MethodNotAllowed,
-    NgsiLdError,
-    ResourceNotFound,
-)
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
 
@@ -53,13 +45,23 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/entityOperations/delete", "POST", batch.delete),
     ("/entityOperations/query", "POST", batch.query),
     ("/types", "GET", discovery.types),
-    ("/types/{type}", "GET", discovery.type_info),
+    ("/types/{type:path}", "GET", discovery.type_info),
     ("/attributes", "GET", discovery.attributes),
-    ("/attributes/{attr}", "GET", discovery.attribute_info),
+    ("/attributes/{attr:path}", "GET", discovery.attribute_info),
     ("/jsonldContexts", "POST", contexts.add),
     ("/jsonldContexts", "GET", contexts.list_all),
     ("/jsonldContexts/{context_id:path}", "GET", contexts.serve),
     ("/jsonldContexts/{context_id:path}", "DELETE", contexts.delete),
+]
+
+#: Paths whose entity id is empty answer 400 BadRequestData, not 404 or 405. They are no
+#: operations of their own (so not in ROUTES); /entities/ keeps serving GET and POST.
+_EMPTY_ENTITY_ID: list[tuple[str, str, Handler]] = [
+    ("/entities/", "GET", entities.query),
+    ("/entities/", "POST", entities.create),
+    *[("/entities/", m, attrs.missing_entity_id) for m in ("PUT", "PATCH", "DELETE")],
+    *[("/entities//attrs", m, attrs.missing_entity_id) for m in ("POST", "PATCH")],
+    *[("/entities//attrs/{a}", m, attrs.missing_entity_id) for m in ("PATCH", "PUT", "DELETE")],
 ]
 
 
@@ -67,47 +69,17 @@ def _endpoint(hub: Hub, handler: Handler) -> Callable[[Request], Awaitable[Respo
     async def endpoint(request: Request) -> Response:
         return await handler(hub, request)
 
-    endpoint.__name__ = handler.__module__.rsplit(".", 1)[-1] + "_" + handler.__name__
     return endpoint
 
 
-def _routes(hub: Hub) -> list[Route]:
-    by_path: dict[str, dict[str, Handler]] = {}
-    for path, method, handler in ROUTES:
-        by_path.setdefault(path, {})[method] = handler
-    routes = []
-    for path, methods in by_path.items():
-        for method, handler in methods.items():
-            routes.append(Route(BASE + path, _endpoint(hub, handler), methods=[method]))
-    return routes
+def build_router(hub: Hub) -> Router:
+    router = Router()
+    for path, method, handler in [*ROUTES, *_EMPTY_ENTITY_ID]:
+        router.add(BASE + path, method, _endpoint(hub, handler))
+    return router
 
 
-def problem_response(err: NgsiLdError) -> Response:
-    return http.json_response(err.problem(), err.status)
-
-
-async def _on_ngsi_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, NgsiLdError)
-    return problem_response(exc)
-
-
-async def _on_http_error(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, HTTPException)
-    if exc.status_code == 404:
-        return problem_response(ResourceNotFound(f"no resource at {request.url.path}"))
-    if exc.status_code == 405:
-        return problem_response(
-            MethodNotAllowed(f"{request.method} is not allowed on {request.url.path}")
-        )
-    return problem_response(InvalidRequest(str(exc.detail)))
-
-
-async def _on_crash(request: Request, exc: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return problem_response(InternalError("the broker failed to handle this request"))
-
-
-def create_app(settings: Settings | None = None, store: Store | None = None) -> Starlette:
+def create_app(settings: Settings | None = None, store: Store | None = None) -> App:
     """The ASGI application. Without ``store``, one is opened from ``settings.db``."""
     settings = settings or Settings.from_env()
     store = store or open_store(settings.db, synchronous=settings.sqlite_synchronous)
@@ -122,7 +94,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     hub = Hub(settings, store, resolver)
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    async def lifespan(app: App) -> AsyncIterator[None]:
         await store.open()
         try:
             yield
@@ -133,14 +105,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def version(request: Request) -> Response:
         return http.json_response({"name": "isanhub", "version": __version__})
 
-    app = Starlette(
-        routes=[*_routes(hub), Route("/version", version)],
-        lifespan=lifespan,
-        exception_handlers={
-            NgsiLdError: _on_ngsi_error,
-            HTTPException: _on_http_error,
-            Exception: _on_crash,
-        },
-    )
+    router = build_router(hub)
+    router.add("/version", "GET", version)
+    router.add(BASE + "/openapi.json", "GET", openapi.serve)
+    app = App(router, RequestChecks(base=BASE), lifespan)
     app.state.hub = hub
     return app

@@ -7,21 +7,26 @@ from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
-from isanhub.core.errors import BadRequestData, ResourceNotFound
+from isanhub.core.errors import BadRequestData, InvalidRequest, ResourceNotFound
 from isanhub.core.model import (
+    NULL_URI,
     Entity,
+    Fragment,
+    Instance,
     check_name,
     check_uri,
-    expand_attributes,
+    expand_fragment,
     expand_instances,
     now_iso,
 )
 from isanhub.core.update import (
-    append_attrs,
+    SCOPE_IRI,
+    Outcome,
+    append_fragment,
     delete_attr,
     partial_update,
     replace_attr,
-    update_attrs,
+    update_fragment,
 )
 from isanhub.store.base import Change
 
@@ -31,81 +36,82 @@ def _ids(request: Request) -> tuple[str, str]:
     return eid, request.path_params.get("attr_id", "")
 
 
-def _multi_status(updated: list[str], not_updated: list[tuple[str, str]], terms: object) -> Response:
-    compact = terms.compact_attr  # type: ignore[attr-defined]
-    return http.json_response(
-        {
-            "updated": [compact(i) for i in updated],
-            "notUpdated": [
-                {"attributeName": compact(i), "reason": reason} for i, reason in not_updated
-            ],
-        },
-        207,
-    )
+def _result(outcome: Outcome) -> Response:
+    """204, or 207 with an UpdateResult naming attributes by their expanded IRIs (the
+    body has no @context to compact them with)."""
+    if not outcome.not_updated:
+        return http.no_content()
+    body = {
+        "updated": outcome.updated,
+        "notUpdated": [{"attributeName": i, "reason": r} for i, r in outcome.not_updated],
+    }
+    return http.json_response(body, 207)
 
 
-async def _attrs_body(request: Request, hub: Hub) -> tuple[dict, object, str]:
+async def _fragment(
+    request: Request, hub: Hub, eid: str, *, allow_null: bool
+) -> tuple[Fragment, str]:
     body = await http.read_body(request)
-    if not isinstance(body.data, dict):
-        raise BadRequestData("the body must be a JSON object of attributes")
-    for key in ("id", "type"):
-        if key in body.data:
-            raise BadRequestData(f"{key} cannot be changed through the attrs endpoint")
     terms = await hub.terms(body.context)
-    return body.data, terms, now_iso()
+    now = now_iso()
+    frag = expand_fragment(body.data, terms, now=now, entity_id=eid, allow_null=allow_null)
+    return frag, now
 
 
 async def append(hub: Hub, request: Request) -> Response:
     eid, _ = _ids(request)
-    data, terms, now = await _attrs_body(request, hub)
-    attrs = expand_attributes(data, terms, now=now)  # type: ignore[arg-type]
+    frag, now = await _fragment(request, hub, eid, allow_null=False)
     opts = http.options(request)
     no_overwrite = "noOverwrite" in opts or "nooverwrite" in opts
 
     def write(current: Entity | None) -> Change:
         if current is None:
             raise ResourceNotFound(f"entity {eid} not found")
-        updated, not_updated = append_attrs(current, attrs, now, no_overwrite=no_overwrite)
-        return Change(current, (updated, not_updated), unchanged=not updated)
+        outcome = append_fragment(current, frag, now, no_overwrite=no_overwrite)
+        return Change(current, outcome, unchanged=not outcome.changed)
 
-    updated, not_updated = await hub.store.write(http.tenant_of(request), eid, write)
-    if not_updated:
-        return _multi_status(updated, not_updated, terms)
-    return http.no_content()
+    outcome = await hub.store.write(http.tenant_of(request), eid, write)
+    return _result(outcome)
 
 
 async def update(hub: Hub, request: Request) -> Response:
     eid, _ = _ids(request)
-    data, terms, now = await _attrs_body(request, hub)
-    attrs = expand_attributes(data, terms, now=now)  # type: ignore[arg-type]
+    frag, now = await _fragment(request, hub, eid, allow_null=True)
 
     def write(current: Entity | None) -> Change:
         if current is None:
             raise ResourceNotFound(f"entity {eid} not found")
-        updated, not_updated = update_attrs(current, attrs, now)
-        return Change(current, (updated, not_updated), unchanged=not updated)
+        outcome = update_fragment(current, frag, now)
+        return Change(current, outcome, unchanged=not outcome.changed)
 
-    updated, not_updated = await hub.store.write(http.tenant_of(request), eid, write)
-    if not_updated:
-        return _multi_status(updated, not_updated, terms)
-    return http.no_content()
+    outcome = await hub.store.write(http.tenant_of(request), eid, write)
+    return _result(outcome)
 
 
-async def _one_attr(request: Request, hub: Hub) -> tuple[str, str, str, list, str]:
+async def _one_attr(
+    request: Request, hub: Hub, *, fragment: bool
+) -> tuple[str, str, str, list[Instance], str]:
     eid, name = _ids(request)
     check_name(name)
     body = await http.read_body(request)
     terms = await hub.terms(body.context)
-    now = now_iso()
+    iri = terms.expand_attr(name)
+    if iri == SCOPE_IRI:
+        raise BadRequestData("scope is not an attribute: change it through /attrs")
+    if body.data == NULL_URI:
+        raise InvalidRequest("an attribute body cannot be an NGSI-LD Null")
     if not isinstance(body.data, dict | list):
         raise BadRequestData("the body must be an attribute (a JSON object)")
-    instances = expand_instances(name, body.data, terms, now=now, allow_null=True)
-    return eid, name, terms.expand_attr(name), instances, now
+    now = now_iso()
+    instances = expand_instances(
+        name, body.data, terms, now=now, allow_null=True, fragment=fragment
+    )
+    return eid, name, iri, instances, now
 
 
 async def partial(hub: Hub, request: Request) -> Response:
-    eid, name, iri, instances, now = await _one_attr(request, hub)
-    # a partial update may omit the type: take the stored one
+    eid, name, iri, instances, now = await _one_attr(request, hub, fragment=True)
+
     def write(current: Entity | None) -> Change:
         if current is None:
             raise ResourceNotFound(f"entity {eid} not found")
@@ -117,7 +123,7 @@ async def partial(hub: Hub, request: Request) -> Response:
 
 
 async def replace(hub: Hub, request: Request) -> Response:
-    eid, name, iri, instances, now = await _one_attr(request, hub)
+    eid, name, iri, instances, now = await _one_attr(request, hub, fragment=False)
     if any(i.get("type") == "Null" for i in instances):
         raise BadRequestData("an attribute cannot be replaced by null")
 
@@ -151,3 +157,8 @@ async def delete(hub: Hub, request: Request) -> Response:
 
     await hub.store.write(tenant, eid, write)
     return http.no_content()
+
+
+async def missing_entity_id(hub: Hub, request: Request) -> Response:
+    """A route whose entity id is empty (``/entities/`` or ``/entities//attrs``)."""
+    raise BadRequestData("the entity id is missing from the path")

@@ -15,29 +15,39 @@ from starlette.responses import Response
 from isanhub.api import http
 from isanhub.api.entities import respond_query
 from isanhub.api.hub import Hub
-from isanhub.api.params import flatten_query_body, query_from, view_from
+from isanhub.api.params import flatten_query_body, query_from, view_of_query
 from isanhub.core.errors import AlreadyExists, BadRequestData, NgsiLdError, ResourceNotFound
-from isanhub.core.model import Entity, check_uri, expand_attributes, expand_entity, now_iso
-from isanhub.core.update import append_attrs, merge_entity, replace_entity
+from isanhub.core.model import Entity, Fragment, check_uri, expand_entity, expand_fragment, now_iso
+from isanhub.core.update import Outcome, append_fragment, merge_fragment, replace_entity
 from isanhub.store.base import Change, WriteFn
 
 MAX_BATCH = 10_000
 
 
-async def _entities(request: Request, hub: Hub) -> list[Any]:
-    body = await http.read_body(request)
+async def _entities(request: Request) -> list[tuple[Any, Any]]:
+    """The batch's items, each with its own @context (the item's own for ld+json, else
+    the Link header's) or the error that item alone fails with."""
+    body = await http.read_body(request, context=False)
     if not isinstance(body.data, list):
         raise BadRequestData("a batch body must be a JSON array")
     if not body.data:
         raise BadRequestData("a batch body must not be empty")
     if len(body.data) > MAX_BATCH:
         raise BadRequestData(f"at most {MAX_BATCH} entities per batch")
-    ctype = http.media_type(request.headers.get("content-type"))
-    link = body.context if ctype != http.JSONLD else None
-    out = []
+    jsonld = http.media_type(request.headers.get("content-type")) == http.JSONLD
+    link = http.link_context(request)
+    if jsonld and link is not None:
+        raise BadRequestData("a Link @context header is not allowed with application/ld+json")
+    out: list[tuple[Any, Any]] = []
     for item in body.data:
-        ctx = item.get("@context") if ctype == http.JSONLD and isinstance(item, dict) else link
-        out.append((item, ctx))
+        if not isinstance(item, dict):
+            out.append((item, BadRequestData("every batch item must be an entity object")))
+        elif jsonld and "@context" not in item:
+            out.append((item, BadRequestData("application/ld+json entities need an @context")))
+        elif not jsonld and "@context" in item:
+            out.append((item, BadRequestData("@context in application/json: use a Link header")))
+        else:
+            out.append((item, item["@context"] if jsonld else link))
     return out
 
 
@@ -60,9 +70,8 @@ async def _run(
     hub: Hub,
     request: Request,
     make: Callable[[Any, Any, str], tuple[str, WriteFn]],
-    created_status: int,
 ) -> tuple[list[Any], list[str | None]]:
-    items = await _entities(request, hub)
+    items = await _entities(request)
     now = now_iso()
     writes: list[tuple[str, WriteFn]] = []
     slots: list[int] = []
@@ -71,6 +80,8 @@ async def _run(
     for i, (item, ctx) in enumerate(items):
         ids.append(item.get("id") if isinstance(item, dict) else None)
         try:
+            if isinstance(ctx, NgsiLdError):
+                raise ctx
             terms = await hub.terms(ctx)
             writes.append(make(item, terms, now))
             slots.append(i)
@@ -94,7 +105,7 @@ async def create(hub: Hub, request: Request) -> Response:
 
         return entity["id"], write
 
-    results, ids = await _run(hub, request, make, 201)
+    results, ids = await _run(hub, request, make)
     return _outcome(results, ids, 201)
 
 
@@ -106,19 +117,19 @@ async def upsert(hub: Hub, request: Request) -> Response:
 
     def make(item: Any, terms: Any, now: str) -> tuple[str, WriteFn]:
         entity = expand_entity(item, terms, now=now)
+        frag = Fragment(entity["attrs"], entity["type"], entity.get("scope"))
 
         def write(current: Entity | None) -> Change:
             if current is None:
                 return Change(entity, "created")
             if mode_update:
-                append_attrs(current, entity["attrs"], now)
-                current["type"] = list(dict.fromkeys(current["type"] + entity["type"]))
+                append_fragment(current, frag, now)
                 return Change(current, "updated")
             return Change(replace_entity(current, entity), "updated")
 
         return entity["id"], write
 
-    results, ids = await _run(hub, request, make, 201)
+    results, ids = await _run(hub, request, make)
     failed = any(isinstance(r, NgsiLdError) for r in results)
     if failed:
         return _outcome(results, ids, 201)
@@ -128,48 +139,60 @@ async def upsert(hub: Hub, request: Request) -> Response:
     return http.no_content()
 
 
+def _fragment_of(item: Any, terms: Any, now: str, *, allow_null: bool) -> tuple[str, Fragment]:
+    eid = check_uri(item.get("id"), "entity id")
+    return eid, expand_fragment(item, terms, now=now, entity_id=eid, allow_null=allow_null)
+
+
 async def update(hub: Hub, request: Request) -> Response:
-    no_overwrite = "noOverwrite" in http.options(request) or "nooverwrite" in http.options(request)
+    opts = http.options(request)
+    no_overwrite = "noOverwrite" in opts or "nooverwrite" in opts
 
     def make(item: Any, terms: Any, now: str) -> tuple[str, WriteFn]:
-        if not isinstance(item, dict):
-            raise BadRequestData("every batch item must be an entity object")
-        eid = check_uri(item.get("id"), "entity id")
-        attrs = expand_attributes(item, terms, now=now)
+        eid, frag = _fragment_of(item, terms, now, allow_null=False)
 
         def write(current: Entity | None) -> Change:
             if current is None:
                 raise ResourceNotFound(f"entity {eid} not found")
-            updated, not_updated = append_attrs(current, attrs, now, no_overwrite=no_overwrite)
-            return Change(current, True, unchanged=not updated)
+            outcome = append_fragment(current, frag, now, no_overwrite=no_overwrite)
+            return Change(current, _partial_error(outcome), unchanged=not outcome.changed)
 
         return eid, write
 
-    results, ids = await _run(hub, request, make, 204)
+    results, ids = await _run(hub, request, make)
     return _outcome(results, ids, 204)
+
+
+def _partial_error(outcome: Outcome) -> NgsiLdError | bool:
+    """An entity whose attributes were not all updated is reported among the errors
+    (its other changes are kept)."""
+    if not outcome.not_updated:
+        return True
+    names = ", ".join(iri for iri, _ in outcome.not_updated)
+    return BadRequestData(
+        f"attributes not updated: {names}",
+        notUpdated=[{"attributeName": i, "reason": r} for i, r in outcome.not_updated],
+    )
 
 
 async def merge(hub: Hub, request: Request) -> Response:
     def make(item: Any, terms: Any, now: str) -> tuple[str, WriteFn]:
-        if not isinstance(item, dict):
-            raise BadRequestData("every batch item must be an entity object")
-        eid = check_uri(item.get("id"), "entity id")
-        attrs = expand_attributes(item, terms, now=now, allow_null=True)
+        eid, frag = _fragment_of(item, terms, now, allow_null=True)
 
         def write(current: Entity | None) -> Change:
             if current is None:
                 raise ResourceNotFound(f"entity {eid} not found")
-            merge_entity(current, attrs, now)
+            merge_fragment(current, frag, now)
             return Change(current, True)
 
         return eid, write
 
-    results, ids = await _run(hub, request, make, 204)
+    results, ids = await _run(hub, request, make)
     return _outcome(results, ids, 204)
 
 
 async def delete(hub: Hub, request: Request) -> Response:
-    body = await http.read_body(request)
+    body = await http.read_body(request, context=False)
     if not isinstance(body.data, list) or not body.data:
         raise BadRequestData("a batch delete body must be a non-empty array of entity ids")
     ids: list[str | None] = []
@@ -214,6 +237,5 @@ async def query(hub: Hub, request: Request) -> Response:
     if "count" in qp:
         params["count"] = http.flag(request, "count")
     q = query_from(params, terms, hub.settings, require_filter=False)
-    attrs = params.get("attrs") or []
-    view = view_from(http.options(request), attrs, [], [], params.get("lang"), terms)
+    view = view_of_query(http.options(request), params, request.query_params, terms)
     return await respond_query(hub, request, tenant, q, view, terms, body.context)

@@ -3,27 +3,28 @@ with no Internet access can still give its clients resolvable context URLs."""
 
 from __future__ import annotations
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
-import orjson
-
-from isanhub.core.errors import BadRequestData, UnsupportedMediaType
+from isanhub.core.context import HOSTED_PATH
+from isanhub.core.errors import InvalidRequest, UnsupportedMediaType
 
 
 async def add(hub: Hub, request: Request) -> Response:
     ctype = http.media_type(request.headers.get("content-type"))
     if ctype not in (http.JSON, http.JSONLD):
         raise UnsupportedMediaType(f"Content-Type {ctype or '(none)'} is not supported")
-    body = await request.body()
     try:
-        document = orjson.loads(body)
+        document = orjson.loads(await request.body())
     except orjson.JSONDecodeError as exc:
-        raise BadRequestData(f"the body is not valid JSON: {exc}") from None
-    _local_id, url = hub.contexts.add_hosted(document)
-    return Response(status_code=201, headers={"Location": url})
+        raise InvalidRequest(f"the body is not valid JSON: {exc}") from None
+    local_id, _url = hub.contexts.add_hosted(document)
+    # The Location is the path of the new resource on this broker (as for entities); the
+    # absolute URL to use in Link headers is the "URL" of its details.
+    return Response(status_code=201, headers={"Location": HOSTED_PATH + local_id})
 
 
 async def list_all(hub: Hub, request: Request) -> Response:
@@ -34,11 +35,11 @@ async def list_all(hub: Hub, request: Request) -> Response:
 
 async def serve(hub: Hub, request: Request) -> Response:
     details = http.flag(request, "details")
+    # A context document is JSON-LD, but as everywhere in the API application/json is
+    # the default (6.3.4); details are plain JSON.
+    media = http.accept(request)
     body = hub.contexts.serve(request.path_params["context_id"], details=details)
-    media = http.JSON if details else http.JSONLD
-    if not details and http.accept(request, (http.JSONLD, http.JSON)) == http.JSON:
-        media = http.JSON
-    return http.json_response(body, media=media)
+    return http.json_response(body, media=http.JSON if details else media)
 
 
 async def delete(hub: Hub, request: Request) -> Response:

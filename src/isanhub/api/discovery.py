@@ -53,6 +53,8 @@ async def type_info(hub: Hub, request: Request) -> Response:
     context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
     name = request.path_params["type"]
+    if not name:  # /types/ (the route takes IRIs with slashes, so it also sees this)
+        return await types(hub, request)
     iri = terms.expand_type(name)
     info = next((t for t in await hub.store.types(tenant) if t.iri == iri), None)
     if info is None:
@@ -102,6 +104,8 @@ async def attribute_info(hub: Hub, request: Request) -> Response:
     context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
     name = request.path_params["attr"]
+    if not name:
+        return await attributes(hub, request)
     iri = terms.expand_attr(name)
     info = next((a for a in await hub.store.attributes(tenant) if a.iri == iri), None)
     if info is None:

@@ -8,13 +8,14 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http
+from isanhub.api import http, linked
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.params import query_from, split_list, view_from
 from isanhub.core import typeexpr
-from isanhub.core.errors import AlreadyExists, BadRequestData, ResourceNotFound
-from isanhub.core.model import Entity, check_uri, expand_attributes, expand_entity, now_iso
-from isanhub.core.update import merge_entity, replace_entity
+from isanhub.core.errors import AlreadyExists, BadRequestData, InvalidRequest, ResourceNotFound
+from isanhub.core.model import Entity, check_uri, expand_entity, expand_fragment, now_iso
+from isanhub.core.render import View
+from isanhub.core.update import merge_fragment, replace_entity
 from isanhub.store.base import Change
 
 
@@ -22,8 +23,17 @@ def _entity_id(request: Request) -> str:
     return check_uri(request.path_params["entity_id"], "entity id")
 
 
+async def _entity_body(request: Request) -> http.Body:
+    """The body of a create or replace: one entity (a JSON object) and its @context."""
+    body = await http.read_body(request, context=False)
+    if not isinstance(body.data, dict):
+        raise InvalidRequest("the body must be one entity (a JSON object)")
+    ctype = http.media_type(request.headers.get("content-type"))
+    return http.Body(body.data, http.body_context(request, ctype, body.data))
+
+
 async def create(hub: Hub, request: Request) -> Response:
-    body = await http.read_body(request)
+    body = await _entity_body(request)
     terms = await hub.terms(body.context)
     entity = expand_entity(body.data, terms, now=now_iso())
 
@@ -40,12 +50,16 @@ async def create(hub: Hub, request: Request) -> Response:
 def _view(request: Request, terms: Any) -> Any:
     qp = request.query_params
     return view_from(
-        http.options(request),
+        {o.strip() for v in qp.getlist("options") for o in v.split(",") if o.strip()},
         split_list(qp.get("attrs")),
-        split_list(qp.get("pick")),
-        split_list(qp.get("omit")),
+        qp.get("pick"),
+        qp.get("omit"),
         qp.get("lang"),
         terms,
+        fmt=qp.get("format") or None,
+        dataset_ids=qp.get("datasetId"),
+        join=qp.get("join"),
+        join_level=qp.get("joinLevel"),
     )
 
 
@@ -63,12 +77,28 @@ async def retrieve(hub: Hub, request: Request) -> Response:
         if not any(g <= set(entity["type"]) for g in dnf):
             raise ResourceNotFound(f"entity {eid} is not of type {wanted_type}")
     if view.attrs is not None and not any(a in entity["attrs"] for a in view.attrs):
-        if not view.pick:
-            raise ResourceNotFound(f"entity {eid} has none of the requested attributes")
+        raise ResourceNotFound(f"entity {eid} has none of the requested attributes")
+    rendered = await _render(hub, tenant, [entity], terms, view)
+    if not rendered[0]:
+        raise ResourceNotFound(f"nothing of entity {eid} is left after pick/omit")
     return hub.entities_response(
-        request, [entity], terms, context, view, single=True,
+        request,
+        [entity],
+        terms,
+        context,
+        view,
+        single=len(rendered) == 1,
         geoproperty=request.query_params.get("geometryProperty"),
+        rendered=rendered,
     )
+
+
+async def _render(
+    hub: Hub, tenant: str, entities: list[Entity], terms: Any, view: View
+) -> list[dict[str, Any]]:
+    """The entities rendered for ``view``, with their linked entities when joining."""
+    cache = await linked.fetch(hub.store, tenant, entities, view) if view.join else {}
+    return linked.render(entities, terms, view, cache)
 
 
 async def query(hub: Hub, request: Request) -> Response:
@@ -99,22 +129,32 @@ async def respond_query(
     headers = {}
     if count is not None:
         headers["NGSILD-Results-Count"] = str(count)
+    rendered = await _render(hub, tenant, result_entities, terms, view)
+    if view.pick is not None or view.omit is not None:
+        kept = [e for e, r in zip(result_entities, rendered, strict=False) if r]
+        rendered = [r for r in rendered if r]  # entities left empty by pick/omit are dropped
+        result_entities = kept
     return hub.entities_response(
-        request, result_entities, terms, context, view, single=False, headers=headers,
+        request,
+        result_entities,
+        terms,
+        context,
+        view,
+        single=False,
+        headers=headers,
         geoproperty=request.query_params.get("geometryProperty"),
+        rendered=rendered,
     )
 
 
 async def replace(hub: Hub, request: Request) -> Response:
     eid = _entity_id(request)
-    body = await http.read_body(request)
+    body = await _entity_body(request)
     terms = await hub.terms(body.context)
     data = body.data
-    if isinstance(data, dict) and "id" in data and data["id"] != eid:
+    if data.get("id", eid) != eid:
         raise BadRequestData("the id in the body differs from the id in the URL")
-    if isinstance(data, dict):
-        data = {**data, "id": eid}
-    new = expand_entity(data, terms, now=now_iso())
+    new = expand_entity({**data, "id": eid}, terms, now=now_iso())
 
     def write(current: Entity | None) -> Change:
         if current is None:
@@ -129,25 +169,13 @@ async def merge(hub: Hub, request: Request) -> Response:
     eid = _entity_id(request)
     body = await http.read_body(request, merge_patch=True)
     terms = await hub.terms(body.context)
-    data = body.data
-    if not isinstance(data, dict):
-        raise BadRequestData("a merge patch must be a JSON object")
-    if "id" in data and data["id"] != eid:
-        raise BadRequestData("the id in the body differs from the id in the URL")
     now = now_iso()
-    attrs = expand_attributes(data, terms, now=now, allow_null=True)
-    new_types = None
-    if "type" in data:
-        from isanhub.core.model import expand_types
-
-        new_types = expand_types(data["type"], terms)
+    frag = expand_fragment(body.data, terms, now=now, entity_id=eid, allow_null=True)
 
     def write(current: Entity | None) -> Change:
         if current is None:
             raise ResourceNotFound(f"entity {eid} not found")
-        if new_types:
-            current["type"] = list(dict.fromkeys(current["type"] + new_types))
-        merge_entity(current, attrs, now)
+        merge_fragment(current, frag, now)
         return Change(current)
 
     await hub.store.write(http.tenant_of(request), eid, write)

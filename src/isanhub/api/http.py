@@ -14,6 +14,7 @@ from starlette.responses import Response
 from isanhub.core.errors import (
     BadRequestData,
     InvalidRequest,
+    NgsiLdError,
     NotAcceptable,
     UnsupportedMediaType,
 )
@@ -24,7 +25,11 @@ GEOJSON = "application/geo+json"
 MERGE_PATCH = "application/merge-patch+json"
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
-_LINK = re.compile(r'<([^>]*)>\s*((?:;\s*[^;,]+)*)')
+_LINK_TARGET = re.compile(r"\s*<([^>]*)>")
+_LINK_PARAM = re.compile(
+    r'\s*;\s*([A-Za-z0-9!#$&+\-.^_`|~*]+)\s*(?:=\s*(?:"([^"]*)"|([^\s;,"]*)))?'
+)
+_LINK_SEP = re.compile(r"\s*(?:,|$)")
 _TENANT = re.compile(r"^[A-Za-z0-9_\-.:/]{1,128}$")
 
 
@@ -41,55 +46,118 @@ def media_type(value: str | None) -> str:
 
 
 def link_context(request: Request) -> str | None:
-    """The @context URL of a Link header with the JSON-LD context relation, if any."""
-    header = request.headers.get("link")
-    if not header:
+    """The @context URL of the Link header with the JSON-LD context relation, if any.
+
+    Links with other relations are ignored; a header that is not a Link list, or more
+    than one JSON-LD context link, is bad request data (clause 6.3.5).
+    """
+    header = ", ".join(request.headers.getlist("link"))
+    if not header.strip():
         return None
-    for m in _LINK.finditer(header):
-        params = m.group(2) or ""
-        if "rel" in params and CONTEXT_REL in params:
-            return m.group(1).strip()
-    raise BadRequestData("Link header without a JSON-LD context relation")
+    found: list[str] = []
+    for target, params in parse_links(header):
+        rels = params.get("rel", "").split()
+        if CONTEXT_REL in rels:
+            found.append(target)
+    if len(found) > 1:
+        raise BadRequestData("more than one JSON-LD context Link header")
+    if found and not found[0]:
+        raise BadRequestData("the JSON-LD context Link header has an empty URL")
+    return found[0] if found else None
+
+
+def parse_links(header: str) -> list[tuple[str, dict[str, str]]]:
+    """RFC 8288 link-values as (target, {param: value}); BadRequestData if malformed."""
+    links: list[tuple[str, dict[str, str]]] = []
+    pos, end = 0, len(header)
+    while True:
+        pos = end - len(header[pos:].lstrip(" \t,"))  # empty list elements are allowed
+        if pos == end:
+            return links
+        m = _LINK_TARGET.match(header, pos)
+        if m is None:
+            raise BadRequestData(f"invalid Link header: {header!r}")
+        target, pos = m.group(1).strip(), m.end()
+        params: dict[str, str] = {}
+        while (p := _LINK_PARAM.match(header, pos)) is not None:
+            value = p.group(2) if p.group(2) is not None else (p.group(3) or "")
+            params.setdefault(p.group(1).lower(), value.strip())
+            pos = p.end()
+        sep = _LINK_SEP.match(header, pos)
+        if sep is None:
+            raise BadRequestData(f"invalid Link header: {header!r}")
+        pos = sep.end()
+        links.append((target, params))
 
 
 def accept(request: Request, allowed: tuple[str, ...] = (JSON, JSONLD)) -> str:
-    """Content negotiation on Accept; the first allowed type wins ties (application/json)."""
-    header = request.headers.get("accept")
-    if not header:
+    """Content negotiation on the request's Accept header (see :func:`negotiate`)."""
+    return negotiate(request.headers.get("accept"), allowed)
+
+
+def negotiate(header: str | None, allowed: tuple[str, ...] = (JSON, JSONLD)) -> str:
+    """The media type of ``allowed`` that an Accept header prefers; NotAcceptable if none.
+
+    Each type takes the q-value of the most specific range naming it (RFC 9110, 12.5.1);
+    the highest q wins, then the range listed first, then the order of ``allowed``. No
+    (or an empty) header accepts anything and gives ``allowed[0]``.
+    """
+    if header is None or not header.strip():
         return allowed[0]
-    best: tuple[float, int, str] | None = None
-    for order, part in enumerate(header.split(",")):
+    ranges: list[tuple[str, float]] = []
+    for part in header.split(","):
         fields = [f.strip() for f in part.split(";")]
-        mt = fields[0].lower()
         q = 1.0
         for f in fields[1:]:
-            if f.startswith("q="):
+            if f[:2].lower() == "q=":
                 try:
                     q = float(f[2:])
                 except ValueError:
                     q = 0.0
-        if q <= 0:
-            continue
-        candidates = allowed if mt in ("*/*", "application/*") else (mt,)
-        for cand in candidates:
-            if cand in allowed:
-                rank = (q, -order - (allowed.index(cand) / 10 if mt.endswith("*") else 0), cand)
-                if best is None or rank[:2] > best[:2]:
-                    best = rank
-                break
+        if fields[0]:
+            ranges.append((fields[0].lower(), q))
+    best: tuple[tuple[float, int, int], str] | None = None
+    for index, mtype in enumerate(allowed):
+        match: tuple[int, float, int] | None = None  # (specificity, q, position)
+        for position, (mrange, q) in enumerate(ranges):
+            if mrange == mtype:
+                specificity = 2
+            elif mrange == mtype.split("/")[0] + "/*":
+                specificity = 1
+            elif mrange == "*/*":
+                specificity = 0
+            else:
+                continue
+            if match is None or specificity > match[0]:
+                match = (specificity, q, position)
+        if match is not None and match[1] > 0:
+            key = (match[1], -match[2], -index)
+            if best is None or key > best[0]:
+                best = (key, mtype)
     if best is None:
-        raise NotAcceptable(f"none of the accepted media types is supported: {header}")
-    return best[2]
+        raise NotAcceptable(
+            f"none of the media types in Accept ({header}) is available here; "
+            f"use {' or '.join(allowed)}"
+        )
+    return best[1]
 
 
-async def read_body(request: Request, *, merge_patch: bool = False) -> Body:
-    """Parse a JSON or JSON-LD body and find its @context (body for ld+json, else Link)."""
+async def read_body(
+    request: Request, *, merge_patch: bool | None = None, context: bool = True
+) -> Body:
+    """Parse a JSON or JSON-LD body and find its @context (body for ld+json, else Link;
+    with ``context=False`` the caller does, e.g. per batch item).
+
+    ``application/merge-patch+json`` is accepted on PATCH requests (clause 6.3.4) unless
+    ``merge_patch`` says otherwise.
+    """
     ctype = media_type(request.headers.get("content-type"))
+    if merge_patch is None:
+        merge_patch = request.method == "PATCH"
     allowed = (JSON, JSONLD, MERGE_PATCH) if merge_patch else (JSON, JSONLD)
     if ctype not in allowed:
         raise UnsupportedMediaType(
-            f"Content-Type {ctype or '(none)'} is not supported; use application/json "
-            "or application/ld+json"
+            f"Content-Type {ctype or '(none)'} is not supported; use " + " or ".join(allowed)
         )
     raw = await request.body()
     if not raw:
@@ -98,7 +166,7 @@ async def read_body(request: Request, *, merge_patch: bool = False) -> Body:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
-    return Body(data, body_context(request, ctype, data))
+    return Body(data, body_context(request, ctype, data) if context else None)
 
 
 def body_context(request: Request, ctype: str, data: Any) -> Any:
@@ -133,6 +201,11 @@ def json_response(
     headers: dict[str, str] | None = None,
 ) -> Response:
     return Response(orjson.dumps(data), status_code=status, media_type=media, headers=headers)
+
+
+def problem_response(err: NgsiLdError) -> Response:
+    """The problem-details response of an NGSI-LD error (clause 5.5.2)."""
+    return json_response(err.problem(), err.status)
 
 
 def no_content(headers: dict[str, str] | None = None) -> Response:

@@ -62,22 +62,22 @@ class Hub:
         headers: dict[str, str] | None = None,
         geoproperty: str | None = None,
         status: int = 200,
+        rendered: list[dict[str, Any]] | None = None,
     ) -> Response:
+        """Entities as JSON, JSON-LD or GeoJSON (by Accept). ``rendered``, when given, is
+        the JSON body already built (joins); GeoJSON is always built from ``entities``."""
         media = http.accept(request, (http.JSON, http.JSONLD, http.GEOJSON))
         headers = dict(headers or {})
         if media == http.GEOJSON:
             geo_iri = terms.expand_attr(geoproperty or "location")
             features = [geojson_feature(e, terms, view, geo_iri) for e in entities]
-            body: Any = features[0] if single else {
-                "type": "FeatureCollection", "features": features
-            }
-            if isinstance(body, dict):
-                if single:
-                    body["@context"] = self.response_context(context)
-                else:
-                    body["@context"] = self.response_context(context)
+            body: Any = (
+                features[0] if single else {"type": "FeatureCollection", "features": features}
+            )
+            body["@context"] = self.response_context(context)
             return http.json_response(body, status, media=http.GEOJSON, headers=headers)
-        rendered = [render_entity(e, terms, view) for e in entities]
+        if rendered is None:
+            rendered = [render_entity(e, terms, view) for e in entities]
         if media == http.JSONLD:
             ctx = self.response_context(context)
             for r in rendered:

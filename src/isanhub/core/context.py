@@ -1,10 +1,12 @@
-"""JSON-LD ``@context`` handling: term maps, the context resolver, hosted contexts (5.13).
+"""The @context resolver: client @context values to cached TermMaps; hosted contexts (5.13).
 
 Store expanded, answer compacted, never run JSON-LD per request: every distinct
 ``@context`` value is resolved once (remote documents fetched asynchronously, then pyld
-processes the whole context offline) into a :class:`TermMap`, whose expansions and
-compactions are dictionary look-ups. The NGSI-LD core context is built in and always
-applied last, so no user context can change a core term.
+processes the whole context offline, see :mod:`isanhub.core.termmap`) into a
+:class:`TermMap`, whose expansions and compactions are dictionary look-ups. The NGSI-LD
+core context is built in and always applied last, so no user context can change a core
+term. The resolver also keeps the documents behind ``/jsonldContexts``
+(:mod:`isanhub.core.context_store`).
 """
 
 from __future__ import annotations
@@ -12,57 +14,67 @@ from __future__ import annotations
 import asyncio
 import builtins
 import hashlib
-import ipaddress
+import logging
 import math
-import socket
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from functools import lru_cache
-from importlib import resources
-from typing import Any, NamedTuple, Protocol
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
 import orjson
-from pyld import jsonld
-from pyld.context_resolver import ContextResolver as _PyldContextResolver
-from pyld.iri_resolver import resolve as _resolve_iri
 
+from isanhub.core.context_fetch import FetchError, download
+from isanhub.core.context_store import (
+    KINDS,
+    ContextRecord,
+    ContextStoreBackend,
+    InMemoryContextStore,
+)
 from isanhub.core.errors import (
     BadRequestData,
     InvalidRequest,
     LdContextNotAvailable,
     ResourceNotFound,
 )
-
-CORE_CONTEXT_URLS = frozenset(
-    f"{scheme}://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context{version}.jsonld"
-    for scheme in ("https", "http")
-    for version in ("", *(f"-v1.{n}" for n in range(10)))
+from isanhub.core.termmap import (
+    CORE_CONTEXT_URLS,
+    CORE_DOCUMENT,
+    CORE_LOCAL_ID,
+    CORE_TERMS,
+    DEFAULT_CORE_URL,
+    EMPTY_DOC,
+    STUB_URLS,
+    TermMap,
+    check_url,
+    clone,
+    context_entries,
+    core_term_map,
+    process_context,
+    referenced_urls,
 )
-DEFAULT_CORE_URL = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
-CORE_LOCAL_ID = "ngsi-ld-core-context"
-KINDS = ("Hosted", "Cached", "ImplicitlyCreated")
+
+__all__ = [  # the names other modules import from here
+    "CORE_CONTEXT_URLS",
+    "CORE_DOCUMENT",
+    "CORE_LOCAL_ID",
+    "CORE_TERMS",
+    "DEFAULT_CORE_URL",
+    "HOSTED_PATH",
+    "KINDS",
+    "ContextRecord",
+    "ContextResolver",
+    "ContextStoreBackend",
+    "InMemoryContextStore",
+    "TermMap",
+    "core_term_map",
+]
+
 HOSTED_PATH = "/ngsi-ld/v1/jsonldContexts/"
-
-CORE_DOCUMENT: dict[str, Any] = orjson.loads(
-    resources.files("isanhub.core")
-    .joinpath("contexts/ngsi-ld-core-context-v1.9.jsonld")
-    .read_bytes()
-)
-CORE_TERMS = frozenset(t for t in CORE_DOCUMENT["@context"] if not t.startswith("@"))
-# Scoped contexts of core terms (ngsildproof): their terms never reach a flat term map,
-# so an empty context stands in for them and nothing is fetched.
-_STUB_URLS = frozenset({"https://w3id.org/security/data-integrity/v2"})
-_EMPTY_DOC: dict[str, Any] = {"@context": {}}
-_MEMO_LIMIT = 100_000
-
-
-def _clone(value: Any) -> Any:
-    return orjson.loads(orjson.dumps(value))
+log = logging.getLogger(__name__)
 
 
 def _iso(ts: float) -> str:
@@ -78,223 +90,6 @@ def _epoch(iso: str) -> float:
 
 def _cached_id(url: str) -> str:
     return hashlib.sha256(b"cached\0" + url.encode()).hexdigest()[:32]
-
-
-class TermMap:
-    """A resolved @context: vocab-relative expansion and compaction by dictionary look-up."""
-
-    def __init__(
-        self,
-        active_ctx: Mapping[str, Any],
-        *,
-        context: Any = None,
-        urls: tuple[str, ...] = (),
-        sources: frozenset[str] = frozenset(),
-        expires_at: float = math.inf,
-    ) -> None:
-        mappings: Mapping[str, Any] = active_ctx["mappings"]
-        self.vocab: str | None = active_ctx.get("@vocab")
-        self.context = context  # the @context as the client gave it, for response bodies
-        self.urls = urls  # its top-level URLs, for Link headers
-        self.sources = sources  # usage keys of every document it was built from
-        self.expires_at = expires_at
-        self._defined = frozenset(mappings)  # null-mapped terms count as defined
-        self._terms = {
-            t: m["@id"] for t, m in mappings.items() if m and not m.get("reverse") and m.get("@id")
-        }
-        self._prefixes = {
-            t: self._terms[t] for t, m in mappings.items() if t in self._terms and m.get("_prefix")
-        }
-        self._inverse: dict[str, str] = {}
-        for term in sorted(self._terms, key=lambda t: (len(t), t)):
-            self._inverse.setdefault(self._terms[term], term)
-        self._exp: dict[str, str] = {}
-        self._cmp: dict[str, str] = {}
-
-    @property
-    def link_url(self) -> str | None:
-        """The one URL naming this context in a Link header, if the client gave exactly one."""
-        items = self.context if isinstance(self.context, list) else [self.context]
-        return self.urls[0] if len(self.urls) == 1 and len(items) == 1 else None
-
-    def is_core_term(self, term: str) -> bool:
-        return term in CORE_TERMS
-
-    def expand_attr(self, term: str) -> str:
-        iri = self._exp.get(term)
-        return iri if iri is not None else self._expand(term)
-
-    def compact_attr(self, iri: str) -> str:
-        term = self._cmp.get(iri)
-        return term if term is not None else self._compact(iri)
-
-    # Types, and VocabProperty values (``@type: @vocab``), are vocab-relative like names.
-    expand_type = expand_vocab_value = expand_attr
-    compact_type = compact_vocab_value = compact_attr
-
-    def _expand(self, value: str) -> str:
-        iri = self._terms.get(value)
-        if iri is None and not value.startswith("@"):
-            colon = value.find(":")
-            if colon > 0:
-                prefix, suffix = value[:colon], value[colon + 1 :]
-                if prefix == "_" or suffix.startswith("//"):
-                    iri = value
-                elif prefix in self._prefixes:
-                    iri = self._prefixes[prefix] + suffix
-                else:
-                    iri = value  # an absolute IRI with its own scheme
-            else:
-                iri = self.vocab + value if self.vocab is not None else value
-        elif iri is None:
-            iri = value  # keywords and keyword-like names stay as they are
-        return self._memo(self._exp, value, iri)
-
-    def _compact(self, iri: str) -> str:
-        term = self._inverse.get(iri)
-        vocab = self.vocab
-        if term is None and vocab and iri.startswith(vocab) and len(iri) > len(vocab):
-            suffix = iri[len(vocab) :]
-            if suffix not in self._defined:
-                term = suffix
-        if term is None:
-            best: str | None = None
-            for prefix, base in self._prefixes.items():
-                if iri.startswith(base) and iri != base:
-                    cand = f"{prefix}:{iri[len(base) :]}"
-                    if cand in self._defined and self._terms.get(cand) != iri:
-                        continue
-                    if best is None or (len(cand), cand) < (len(best), best):
-                        best = cand
-            term = best if best is not None else iri
-        return self._memo(self._cmp, iri, term)
-
-    @staticmethod
-    def _memo(memo: dict[str, str], key: str, value: str) -> str:
-        if len(memo) >= _MEMO_LIMIT:
-            memo.clear()
-        memo[key] = value
-        return value
-
-
-def _process(entries: list[Any], docs: Mapping[str, Any], max_urls: int) -> Any:
-    """Run pyld's context processing with a loader serving only ``docs`` (never the network)."""
-
-    def loader(url: str, options: Any = None) -> dict[str, Any]:
-        if url not in docs:
-            raise LdContextNotAvailable(f"@context {url} is not available")
-        return {"contextUrl": None, "documentUrl": url, "document": _clone(docs[url])}
-
-    proc = jsonld.JsonLdProcessor()
-    opts = {
-        "documentLoader": loader,
-        "contextResolver": _PyldContextResolver({}, loader, max_urls),
-        "base": "",
-    }
-    try:
-        return proc.process_context(proc._get_initial_context(opts), _clone(entries), opts)
-    except jsonld.JsonLdError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, LdContextNotAvailable):
-                raise cause from None
-            cause = cause.__cause__
-        code = f" ({exc.code})" if exc.code else ""
-        raise BadRequestData(f"Invalid @context: {exc.args[0]}{code}") from None
-
-
-@lru_cache(maxsize=1)
-def core_term_map(core_url: str = DEFAULT_CORE_URL) -> TermMap:
-    """The term map of the core context alone (no network, built once)."""
-    docs = {core_url: CORE_DOCUMENT, **dict.fromkeys(_STUB_URLS, _EMPTY_DOC)}
-    active = _process([core_url], docs, 8)
-    return TermMap(active, context=core_url, urls=(core_url,), sources=frozenset({CORE_LOCAL_ID}))
-
-
-def _referenced_urls(value: Any, base: str | None) -> list[str]:
-    """URLs a context value refers to: array/string entries, @import, scoped contexts."""
-    found: list[str] = []
-
-    def walk(v: Any) -> None:
-        if isinstance(v, str):
-            found.append(_resolve_iri(v, base) if base else v)
-        elif isinstance(v, list):
-            for item in v:
-                walk(item)
-        elif isinstance(v, dict):
-            if isinstance(v.get("@import"), str):
-                walk(v["@import"])
-            for definition in v.values():
-                if isinstance(definition, dict) and "@context" in definition:
-                    walk(definition["@context"])
-
-    walk(value)
-    return found
-
-
-def _check_url(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise BadRequestData(f"@context {url!r} is not an absolute http(s) URL")
-    try:
-        return str(_resolve_iri(url, ""))
-    except ValueError as exc:
-        raise BadRequestData(f"@context {url!r} is not a valid URL") from exc
-
-
-def _entries(context: Any) -> list[Any]:
-    """The client's @context as a list of checked entries (URLs normalised)."""
-    if context is None:
-        return []
-    out: list[Any] = []
-    for item in context if isinstance(context, list) else [context]:
-        if isinstance(item, str):
-            out.append(_check_url(item))
-        elif item is None or isinstance(item, dict):
-            out.append(item)
-        else:
-            raise BadRequestData("@context entries must be URL strings or JSON objects")
-    return out
-
-
-class ContextRecord(NamedTuple):
-    id: str
-    url: str
-    body: bytes  # the JSON document, {"@context": ...}
-    kind: str  # one of KINDS
-    created_at: str  # ISO 8601 UTC
-
-
-class ContextStoreBackend(Protocol):
-    """Persistence for hosted, implicitly created and cached contexts (put is an upsert)."""
-
-    def put(self, id: str, url: str, body: bytes, kind: str, created_at: str) -> None: ...
-    def get(self, id: str) -> ContextRecord | None: ...
-    def delete(self, id: str) -> bool: ...
-    def list(self) -> builtins.list[ContextRecord]: ...
-
-
-class InMemoryContextStore:
-    """A ContextStoreBackend in a dict (default; tests and single-process use)."""
-
-    def __init__(self) -> None:
-        self._rows: dict[str, ContextRecord] = {}
-
-    def put(self, id: str, url: str, body: bytes, kind: str, created_at: str) -> None:
-        self._rows[id] = ContextRecord(id, url, body, kind, created_at)
-
-    def get(self, id: str) -> ContextRecord | None:
-        return self._rows.get(id)
-
-    def delete(self, id: str) -> bool:
-        return self._rows.pop(id, None) is not None
-
-    def list(self) -> builtins.list[ContextRecord]:
-        return builtins.list(self._rows.values())
-
-
-class _FetchError(Exception):
-    pass
 
 
 class ContextResolver:
@@ -352,13 +147,13 @@ class ContextResolver:
         return tm
 
     async def _build(self, context: Any) -> TermMap:
-        entries = _entries(context)
+        entries = context_entries(context)
         has_core = any(isinstance(e, str) and e in CORE_CONTEXT_URLS for e in entries)
         full = entries if has_core else [*entries, self.core_url]
         docs: dict[str, Any] = {}
         meta: dict[str, tuple[float, str]] = {}  # url -> (expires, usage key)
         await self._collect(full, None, docs, meta, 0)
-        active = _process(full, docs, self._max_urls + len(_STUB_URLS) + 1)
+        active = process_context(full, docs, self._max_urls + len(STUB_URLS) + 1)
         urls = (
             tuple(e for e in entries if isinstance(e, str))
             if context is not None
@@ -368,7 +163,7 @@ class ContextResolver:
             active,
             context=self.core_url if context is None else context,
             urls=urls,
-            sources=frozenset(key for url, (_, key) in meta.items() if url not in _STUB_URLS),
+            sources=frozenset(key for url, (_, key) in meta.items() if url not in STUB_URLS),
             expires_at=min((exp for exp, _ in meta.values()), default=math.inf),
         )
 
@@ -380,7 +175,7 @@ class ContextResolver:
         meta: dict[str, tuple[float, str]],
         depth: int,
     ) -> None:
-        todo = [u for u in dict.fromkeys(_referenced_urls(value, base)) if u not in docs]
+        todo = [u for u in dict.fromkeys(referenced_urls(value, base)) if u not in docs]
         if not todo:
             return
         if depth > self._max_depth or len(docs) + len(todo) > self._max_urls:
@@ -388,7 +183,12 @@ class ContextResolver:
                 f"@context {todo[0]}: too many or too deeply nested @contexts"
             )
         docs.update(dict.fromkeys(todo))  # reserve, so that cycles end here
-        got = await asyncio.gather(*(self._document(u) for u in todo))
+        try:
+            got = await asyncio.gather(*(self._document(u) for u in todo))
+        except LdContextNotAvailable as exc:
+            if base is None:
+                raise
+            raise LdContextNotAvailable(f"{exc.detail} (referenced by {base})") from None
         for url, (doc, expires, key) in zip(todo, got, strict=True):
             docs[url], meta[url] = doc, (expires, key)
         await asyncio.gather(
@@ -402,8 +202,8 @@ class ContextResolver:
         """(document, expiry, usage key) of one context URL."""
         if url in CORE_CONTEXT_URLS:
             return CORE_DOCUMENT, math.inf, CORE_LOCAL_ID
-        if url in _STUB_URLS:
-            return _EMPTY_DOC, math.inf, url
+        if url in STUB_URLS:
+            return EMPTY_DOC, math.inf, url
         rec = self._local_record(url)
         if rec is not None:
             return orjson.loads(rec.body), math.inf, rec.url
@@ -427,7 +227,10 @@ class ContextResolver:
 
     def _local_record(self, url: str) -> ContextRecord | None:
         """A hosted or implicitly created context named by a .../jsonldContexts/{id} URL."""
-        path = urlsplit(url).path
+        try:
+            path = urlsplit(url).path
+        except ValueError:
+            return None  # not a URL of this broker; fetching it fails cleanly
         if "/jsonldContexts/" not in path:
             return None
         local_id = unquote(path.rsplit("/jsonldContexts/", 1)[1])
@@ -480,10 +283,15 @@ class ContextResolver:
             raise LdContextNotAvailable(
                 f"@context {url} could not be retrieved: not valid JSON"
             ) from None
-        except (_FetchError, httpx.HTTPError, OSError) as exc:
+        except (FetchError, httpx.HTTPError, httpx.InvalidURL, OSError, ValueError) as exc:
             reason = str(exc) or type(exc).__name__
             raise LdContextNotAvailable(
                 f"@context {url} could not be retrieved: {reason}"
+            ) from None
+        except Exception as exc:  # whatever else the network stack raises: still unavailable
+            log.warning("fetching @context %s failed unexpectedly", url, exc_info=True)
+            raise LdContextNotAvailable(
+                f"@context {url} could not be retrieved: {type(exc).__name__}"
             ) from None
         if not isinstance(doc, dict) or "@context" not in doc:
             raise LdContextNotAvailable(
@@ -499,46 +307,13 @@ class ContextResolver:
             self._client = httpx.AsyncClient(
                 timeout=self._timeout, follow_redirects=False, trust_env=False
             )
-        headers = {"Accept": "application/ld+json, application/json"}
-        current = url
-        for _ in range(self._max_redirects + 1):
-            await self._check_address(current)
-            async with self._client.stream("GET", current, headers=headers) as resp:
-                if resp.is_redirect:
-                    current = str(resp.url.join(resp.headers["location"]))
-                    continue
-                if resp.status_code != 200:
-                    raise _FetchError(f"HTTP status {resp.status_code}")
-                declared = resp.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > self._max_bytes:
-                    raise _FetchError(f"larger than {self._max_bytes} bytes")
-                body = bytearray()
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > self._max_bytes:
-                        raise _FetchError(f"larger than {self._max_bytes} bytes")
-                return bytes(body)
-        raise _FetchError(f"more than {self._max_redirects} redirects")
-
-    async def _check_address(self, url: str) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise _FetchError("only http(s) URLs can be fetched")
-        if self._allow_private:
-            return
-        try:
-            addrs = [ipaddress.ip_address(parts.hostname)]
-        except ValueError:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-            infos = await asyncio.get_running_loop().getaddrinfo(
-                parts.hostname, port, type=socket.SOCK_STREAM
-            )
-            addrs = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-        for addr in addrs:
-            if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-                addr = addr.ipv4_mapped
-            if not addr.is_global or addr.is_multicast:
-                raise _FetchError(f"refusing to fetch from non-public address {addr}")
+        return await download(
+            self._client,
+            url,
+            max_bytes=self._max_bytes,
+            max_redirects=self._max_redirects,
+            allow_private=self._allow_private,
+        )
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -565,7 +340,7 @@ class ContextResolver:
 
     def add_implicit(self, context: Any) -> tuple[str, str]:
         """An ImplicitlyCreated context holding ``context`` (same value, same id); (localId, URL)."""
-        _entries(context)
+        context_entries(context)
         canonical = orjson.dumps(context, option=orjson.OPT_SORT_KEYS)
         local_id = hashlib.sha256(b"implicit\0" + canonical).hexdigest()[:32]
         url = self.hosted_url(local_id)
@@ -581,9 +356,9 @@ class ContextResolver:
 
     def _validate_offline(self, context: Any) -> None:
         """Check a context with pyld without network: unknown remote URLs count as empty."""
-        entries = _entries(context)
+        entries = context_entries(context)
         docs: dict[str, Any] = {}
-        pending = _referenced_urls(entries, None)
+        pending = referenced_urls(entries, None)
         while pending:
             url = pending.pop()
             if url in docs or len(docs) > self._max_urls:
@@ -593,9 +368,9 @@ class ContextResolver:
             elif (rec := self._local_record(url)) is not None:
                 docs[url] = orjson.loads(rec.body)
             else:
-                docs[url] = self._remote.get(url, (_EMPTY_DOC, 0.0))[0]
-            pending.extend(_referenced_urls(docs[url].get("@context"), url))
-        _process(entries, docs, self._max_urls + 2)
+                docs[url] = self._remote.get(url, (EMPTY_DOC, 0.0))[0]
+            pending.extend(referenced_urls(docs[url].get("@context"), url))
+        process_context(entries, docs, self._max_urls + 2)
 
     def list_contexts(self, details: bool = False, kind: str | None = None) -> builtins.list[Any]:
         """Clause 5.13.3: the URLs of the available contexts, or their details."""
@@ -611,7 +386,7 @@ class ContextResolver:
         if found is None:
             raise ResourceNotFound(f"No @context {ident!r}")
         if isinstance(found, str):
-            body = self._core_details(found) if details else _clone(CORE_DOCUMENT)
+            body = self._core_details(found) if details else clone(CORE_DOCUMENT)
             key = CORE_LOCAL_ID
         else:
             body = self._details(found) if details else orjson.loads(found.body)
@@ -655,7 +430,7 @@ class ContextResolver:
                 rec = self.backend.get(_cached_id(ident))
                 if rec is None and "://" in ident:
                     try:
-                        rec = self.backend.get(_cached_id(_check_url(ident)))
+                        rec = self.backend.get(_cached_id(check_url(ident)))
                     except BadRequestData:
                         rec = None
         return rec

@@ -71,8 +71,9 @@ class TooComplexQuery(NgsiLdError):
     status, kind, title = 403, "TooComplexQuery", "Query too complex"
 
 
+# 406 and 415 have no error type in the spec's table; like Scorpio and Stellio, their
+# problem types are named after the HTTP status.
 class NotAcceptable(NgsiLdError):
-    # Not an NGSI-LD error type of its own; brokers answer 406 with InvalidRequest details.
     status, kind, title = 406, "NotAcceptable", "Not acceptable"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -38,9 +39,17 @@ Box = tuple[float, float, float, float]
 _WORLD: Box = (-180.0, -90.0, 180.0, 90.0)
 # near on non-point targets: edges are split to this many degrees before the metric projection.
 _SEGMENT_DEG = 0.05
+_MAX_DENSIFIED = 20_000
 # PositiveNumber (clause 4.10): RFC 8259 number without the minus sign, and not zero.
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_REPR = reprlib.Repr()  # (keyword arguments only from Python 3.12)
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxdict, _REPR.maxstring, _REPR.maxother = 3, 4, 4, 40, 40
 _BAD_NAME = re.compile(r"""[\s<>"'=;()\x00-\x1f\x7f]""")
+
+
+def _brief(value: Any) -> str:
+    """A short repr for error details (bounded in depth and length, whatever the input)."""
+    return _REPR.repr(value)
 
 
 def _bad(what: str, detail: str) -> BadRequestData:
@@ -52,10 +61,10 @@ def _bad(what: str, detail: str) -> BadRequestData:
 
 def _check_position(p: Any, what: str) -> None:
     if not isinstance(p, list | tuple) or not 2 <= len(p) <= 3:
-        raise _bad(what, f"a position must be an array of 2 or 3 numbers, got {p!r:.80}")
+        raise _bad(what, f"a position must be an array of 2 or 3 numbers, got {_brief(p)}")
     for n in p:
         if isinstance(n, bool) or not isinstance(n, int | float) or not math.isfinite(n):
-            raise _bad(what, f"coordinates must be finite numbers, got {n!r:.40}")
+            raise _bad(what, f"coordinates must be finite numbers, got {_brief(n)}")
     if not -180.0 <= p[0] <= 180.0:
         raise _bad(what, f"longitude {p[0]} is outside [-180, 180]")
     if not -90.0 <= p[1] <= 90.0:
@@ -64,7 +73,7 @@ def _check_position(p: Any, what: str) -> None:
 
 def _check_list(c: Any, minimum: int, of: str, what: str) -> list[Any]:
     if not isinstance(c, list | tuple) or len(c) < minimum:
-        raise _bad(what, f"expected an array of at least {minimum} {of}, got {c!r:.80}")
+        raise _bad(what, f"expected an array of at least {minimum} {of}, got {_brief(c)}")
     return list(c)
 
 
@@ -88,7 +97,7 @@ def _check_geometry(value: Any, what: str) -> None:
     if gtype == "GeometryCollection":
         raise _bad(what, "GeometryCollection is not allowed (clause 4.7.1)")
     if not isinstance(gtype, str) or gtype not in GEOMETRY_TYPES:
-        raise _bad(what, f"unknown GeoJSON geometry type {gtype!r:.40}")
+        raise _bad(what, f"unknown GeoJSON geometry type {_brief(gtype)}")
     if "coordinates" not in value:
         raise _bad(what, "missing 'coordinates'")
     c = value["coordinates"]
@@ -143,9 +152,10 @@ def bbox_of(geometry: dict[str, Any]) -> Box:
 def haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres between two lon/lat points."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(
-        math.radians(lon2 - lon1) / 2
-    ) ** 2
+    a = (
+        math.sin((p2 - p1) / 2) ** 2
+        + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    )
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(min(1.0, a)))
 
 
@@ -171,7 +181,7 @@ def _circle_bbox(lon: float, lat: float, metres: float) -> Box:
 
 def _positive_number(text: str, name: str) -> float:
     if not _NUMBER.fullmatch(text):
-        raise BadRequestData(f"{name} must be a positive number, got {text!r:.40}")
+        raise BadRequestData(f"{name} must be a positive number, got {_brief(text)}")
     n = float(text)
     if not math.isfinite(n) or n <= 0.0:
         raise BadRequestData(f"{name} must be a positive, non-zero, finite number")
@@ -183,7 +193,7 @@ def _parse_georel(text: Any) -> tuple[str, float | None, float | None]:
         raise BadRequestData("georel must be a string")
     base, *mods = (part.strip() for part in text.split(";"))
     if base not in GEORELS:
-        raise BadRequestData(f"invalid georel {base!r:.40} (expected one of {sorted(GEORELS)})")
+        raise BadRequestData(f"invalid georel {_brief(base)} (expected one of {sorted(GEORELS)})")
     if base != "near":
         if mods:
             raise BadRequestData(f"georel {base!r} takes no modifiers")
@@ -193,7 +203,7 @@ def _parse_georel(text: Any) -> tuple[str, float | None, float | None]:
     name, sep, num = mods[0].partition("==")
     name = name.strip()
     if not sep or name not in ("maxDistance", "minDistance"):
-        raise BadRequestData(f"invalid near modifier {mods[0]!r:.40}")
+        raise BadRequestData(f"invalid near modifier {_brief(mods[0])}")
     d = _positive_number(num.strip(), name)
     return ("near", d, None) if name == "maxDistance" else ("near", None, d)
 
@@ -221,7 +231,7 @@ def _reference_geojson(geometry: Any, coordinates: Any) -> dict[str, Any]:
     """
     if not isinstance(geometry, str) or geometry not in GEOMETRY_TYPES:
         raise BadRequestData(
-            f"invalid geometry {geometry!r:.40} (expected one of {sorted(GEOMETRY_TYPES)})"
+            f"invalid geometry {_brief(geometry)} (expected one of {sorted(GEOMETRY_TYPES)})"
         )
     coords = coordinates
     if isinstance(coords, str):
@@ -246,7 +256,7 @@ def _check_geoproperty(name: Any) -> str:
     if name is None:
         return "location"
     if not isinstance(name, str) or not name or _BAD_NAME.search(name):
-        raise BadRequestData(f"invalid geoproperty {name!r:.60}")
+        raise BadRequestData(f"invalid geoproperty {_brief(name)}")
     return name
 
 
@@ -336,7 +346,11 @@ class GeoQuery:
         if not any(given) and geoproperty is None:
             return None
         if not all(given):
-            missing = [n for n, g in zip(("georel", "geometry", "coordinates"), given) if not g]
+            missing = [
+                n
+                for n, g in zip(("georel", "geometry", "coordinates"), given, strict=True)
+                if not g
+            ]
             raise BadRequestData(f"incomplete geo-query: missing {', '.join(missing)}")
         return cls.build(georel, geometry, coordinates, geoproperty)
 
@@ -479,9 +493,12 @@ class GeoQuery:
             )
             return np.column_stack((r * np.sin(az), r * np.cos(az)))
 
-        try:
-            dense = shapely.segmentize(target, _SEGMENT_DEG)
-        except GEOSException:  # degenerate parts (a LineString of one repeated position)
-            dense = target
-        projected = shapely.transform(dense, aeqd)
-        return float(shapely.distance(projected, shapely.Point(0.0, 0.0)))
+        # bound the added vertices (about _MAX_DENSIFIED) however long the edges are
+        step = max(_SEGMENT_DEG, float(shapely.length(target)) / _MAX_DENSIFIED)
+        with np.errstate(all="ignore"):
+            try:
+                dense = shapely.segmentize(target, step)
+            except GEOSException:  # degenerate parts (a LineString of one repeated position)
+                dense = target
+            projected = shapely.transform(dense, aeqd)
+            return float(shapely.distance(projected, shapely.Point(0.0, 0.0)))

@@ -7,6 +7,7 @@ input raises ``BadRequestData`` here, before anything reaches the store.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -49,19 +50,38 @@ _INFER = (
 )
 META_MEMBERS = {"datasetId", "observedAt", "unitCode", "objectType", "createdAt", "modifiedAt"}
 #: members of an instance that are never sub-attributes
-RESERVED = set(VALUE_MEMBER.values()) | META_MEMBERS | {"type", "@context", "lang", "deletedAt",
-                                                         "instanceId", "previousValue"}
-ENTITY_RESERVED = {"id", "@id", "type", "@type", "@context", "scope", "createdAt", "modifiedAt",
-                   "deletedAt", "location_", "operationSpace_"}
-GEO_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon",
-             "GeometryCollection"}
+RESERVED = (
+    set(VALUE_MEMBER.values())
+    | META_MEMBERS
+    | {"type", "@context", "lang", "deletedAt", "instanceId", "previousValue"}
+)
+ENTITY_RESERVED = {
+    "id",
+    "@id",
+    "type",
+    "@type",
+    "@context",
+    "scope",
+    "createdAt",
+    "modifiedAt",
+    "deletedAt",
+    "location_",
+    "operationSpace_",
+}
+GEO_TYPES = {
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+}
 NULL_URI = "urn:ngsi-ld:null"
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
 _NAME = re.compile(r"^[^\s<>\"'=;()\[\]\\&?#,]+$")
-_DATETIME = re.compile(
-    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$"
-)
+_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
 class Terms(Protocol):
@@ -92,7 +112,8 @@ def is_datetime(value: Any) -> bool:
 
 
 def check_name(name: Any, what: str = "attribute name") -> str:
-    if not isinstance(name, str) or not name or not _NAME.match(name):
+    # a leading "@" is reserved for JSON-LD keywords
+    if not isinstance(name, str) or not _NAME.match(name) or name.startswith("@"):
         raise BadRequestData(f"invalid {what}: {name!r}")
     return name
 
@@ -105,6 +126,9 @@ def expand_types(raw: Any, terms: Terms) -> list[str]:
     out: list[str] = []
     for t in items:
         iri = terms.expand_type(check_name(t, "entity type"))
+        if not is_uri(iri):
+            # e.g. "type", which the core context maps to the keyword @type
+            raise BadRequestData(f"invalid entity type {t!r}: it does not expand to an IRI")
         if iri not in out:
             out.append(iri)
     return out
@@ -129,6 +153,40 @@ def expand_entity(payload: Any, terms: Terms, *, now: str, require_id: bool = Tr
     return entity
 
 
+@dataclass
+class Fragment:
+    """An entity fragment (the body of append, update and merge): attributes plus the
+    entity-level members a fragment may change."""
+
+    attrs: dict[str, list[Instance]] = field(default_factory=dict)
+    types: list[str] | None = None  # expanded types to add
+    scope: list[str] | None = None  # new scope; [] is an NGSI-LD Null (delete the scope)
+
+
+def expand_fragment(
+    payload: Any,
+    terms: Terms,
+    *,
+    now: str,
+    entity_id: str | None = None,
+    allow_null: bool = False,
+) -> Fragment:
+    """Validate an entity fragment; an ``id`` in it must name ``entity_id``."""
+    if not isinstance(payload, dict):
+        raise BadRequestData("an entity fragment must be a JSON object")
+    eid = payload.get("id", payload.get("@id"))
+    if eid is not None and eid != entity_id:
+        raise BadRequestData(f"the fragment's id {eid!r} differs from the target entity")
+    frag = Fragment(expand_attributes(payload, terms, now=now, allow_null=allow_null))
+    raw_type = payload.get("type", payload.get("@type"))
+    if raw_type is not None:
+        frag.types = expand_types(raw_type, terms)
+    if "scope" in payload:
+        raw = payload["scope"]
+        frag.scope = [] if raw == NULL_URI and allow_null else expand_scope(raw)
+    return frag
+
+
 def expand_scope(raw: Any) -> list[str]:
     items = raw if isinstance(raw, list) else [raw]
     for s in items:
@@ -142,8 +200,9 @@ def expand_attributes(
 ) -> dict[str, list[Instance]]:
     """Expand every attribute member of ``payload`` (entity-level members are skipped).
 
-    With ``allow_null`` (merge-patch semantics), a value of null or urn:ngsi-ld:null is
-    kept as the marker ``{"type": "Null"}``: the caller deletes that attribute.
+    With ``allow_null`` (merge-patch and update semantics), an NGSI-LD Null (see
+    ``is_null``) is kept as the marker ``{"type": "Null"}``: the caller deletes that
+    attribute instance.
     """
     attrs: dict[str, list[Instance]] = {}
     for name, raw in payload.items():
@@ -155,11 +214,20 @@ def expand_attributes(
 
 
 def expand_instances(
-    name: str, raw: Any, terms: Terms, *, now: str, allow_null: bool = False
+    name: str,
+    raw: Any,
+    terms: Terms,
+    *,
+    now: str,
+    allow_null: bool = False,
+    fragment: bool = False,
 ) -> list[Instance]:
     """One attribute's instances: an array of instances (multi-attribute) or one."""
     if isinstance(raw, list) and raw and all(_looks_like_instance(x) for x in raw):
-        out = [expand_instance(name, x, terms, now=now, allow_null=allow_null) for x in raw]
+        out = [
+            expand_instance(name, x, terms, now=now, allow_null=allow_null, fragment=fragment)
+            for x in raw
+        ]
         seen: set[str | None] = set()
         for inst in out:
             ds = inst.get("datasetId")
@@ -167,46 +235,84 @@ def expand_instances(
                 raise BadRequestData(f"attribute {name!r} has two instances with datasetId {ds}")
             seen.add(ds)
         return out
-    return [expand_instance(name, raw, terms, now=now, allow_null=allow_null)]
+    return [expand_instance(name, raw, terms, now=now, allow_null=allow_null, fragment=fragment)]
 
 
 def _looks_like_instance(x: Any) -> bool:
-    return isinstance(x, dict) and (
-        x.get("type") in ATTR_TYPES or any(m in x for m, _ in _INFER)
-    )
+    return isinstance(x, dict) and (x.get("type") in ATTR_TYPES or any(m in x for m, _ in _INFER))
+
+
+def is_null(member: str, value: Any) -> bool:
+    """An NGSI-LD Null: "urn:ngsi-ld:null" as the value member, ``{"@none":
+    "urn:ngsi-ld:null"}`` as a languageMap, ``["urn:ngsi-ld:null"]`` as a list. (JSON
+    null is no value at all: JSON-LD drops it, so the broker rejects it.)"""
+    if value == NULL_URI:
+        return True
+    if member == "languageMap":
+        return value == {"@none": NULL_URI}
+    if member in ("valueList", "objectList"):
+        return value == [NULL_URI]
+    return False
+
+
+def _null(raw: dict[str, Any]) -> Instance:
+    inst: Instance = {"type": "Null"}
+    if "datasetId" in raw:
+        inst["datasetId"] = raw["datasetId"]
+    return inst
 
 
 def expand_instance(
-    name: str, raw: Any, terms: Terms, *, now: str, allow_null: bool = False
+    name: str,
+    raw: Any,
+    terms: Terms,
+    *,
+    now: str,
+    allow_null: bool = False,
+    fragment: bool = False,
 ) -> Instance:
-    """Validate one attribute instance (normalized or concise input) into normal form."""
-    if raw is None or raw == NULL_URI:
+    """Validate one attribute instance (normalized or concise input) into normal form.
+
+    A ``fragment`` (partial attribute update) may leave out the type and the value: the
+    result then holds only the members given, to be merged into the stored instance.
+    """
+    if raw is None:
+        raise BadRequestData(f"attribute {name!r} is null: use {NULL_URI} to delete it")
+    if raw == NULL_URI:
         if allow_null:
             return {"type": "Null"}
         raise BadRequestData(f"attribute {name!r} has a null value")
     if not isinstance(raw, dict):
         return _with_times({"type": "Property", "value": raw}, now)
-    if raw.get("type") in GEO_TYPES and "coordinates" in raw or raw.get("type") == "Feature":
+    kind = raw.get("type")
+    if kind is not None and not isinstance(kind, str):
+        raise BadRequestData(f"the type of attribute {name!r} must be a string")
+    if kind in GEO_TYPES and "coordinates" in raw or kind == "Feature":
         geo.validate_geometry(raw)
         return _with_times({"type": "GeoProperty", "value": raw}, now)
-    kind = raw.get("type")
     if kind is None:
         kind = next((t for member, t in _INFER if member in raw), None)
-        if kind is None:
+        if kind is None and not fragment:
             raise BadRequestData(f"attribute {name!r} has no type and no value member")
         if kind == "Property" and _is_geometry(raw.get("value")):
             kind = "GeoProperty"
-    if kind not in ATTR_TYPES:
-        raise BadRequestData(f"attribute {name!r} has an unknown type {kind!r}")
-    member = VALUE_MEMBER[kind]
-    if member not in raw:
-        raise BadRequestData(f"{kind} {name!r} must have a {member!r} member")
-    value = raw[member]
-    if value is None or value == NULL_URI:
-        if allow_null:
-            return {"type": "Null", **({"datasetId": raw["datasetId"]} if "datasetId" in raw else {})}
-        raise BadRequestData(f"attribute {name!r} has a null {member}")
-    inst: Instance = {"type": kind, member: _check_value(name, kind, value, terms)}
+    inst: Instance = {}
+    if kind is not None:
+        if kind not in ATTR_TYPES:
+            raise BadRequestData(f"attribute {name!r} has an unknown type {kind!r}")
+        member = VALUE_MEMBER[kind]
+        if member in raw:
+            value = raw[member]
+            if value is None:
+                raise BadRequestData(f"attribute {name!r} has a JSON null {member}")
+            if is_null(member, value):
+                if allow_null:
+                    return _null(raw)
+                raise BadRequestData(f"attribute {name!r} has a null {member}")
+            inst[member] = _check_value(name, kind, value, terms)
+        elif not fragment:
+            raise BadRequestData(f"{kind} {name!r} must have a {member!r} member")
+        inst = {"type": kind, **inst}
     for meta in ("datasetId", "observedAt", "unitCode", "objectType"):
         if meta in raw:
             inst[meta] = _check_meta(name, meta, raw[meta], terms)
@@ -218,6 +324,8 @@ def expand_instance(
         subs[sub_iri] = expand_instance(key, sub, terms, now=now, allow_null=allow_null)
     if subs:
         inst["attrs"] = subs
+    if not inst:
+        raise BadRequestData(f"the fragment for attribute {name!r} is empty")
     return _with_times(inst, now)
 
 
@@ -228,7 +336,11 @@ def _with_times(inst: Instance, now: str) -> Instance:
 
 
 def _is_geometry(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("type") in GEO_TYPES
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("type"), str)
+        and (value["type"] in GEO_TYPES)
+    )
 
 
 def _check_value(name: str, kind: str, value: Any, terms: Terms) -> Any:

@@ -103,7 +103,8 @@ def _member(inst: dict[str, Any], keys: tuple[str, ...], lang: str | None) -> It
     typ = inst.get("type")
     if typ == "LanguageProperty":
         lmap = inst.get("languageMap")
-        if not isinstance(lmap, dict) or len(keys) > 1 or (keys and keys[0] not in ("*", *lmap)):
+        lmap = lmap if isinstance(lmap, dict) else {}
+        if len(keys) > 1 or (keys and keys[0] not in ("*", *lmap)):
             return
         wanted = keys[0] if keys else (lang or "*")
         texts = list(lmap.values()) if wanted == "*" else [lmap[wanted]] if wanted in lmap else []
@@ -111,10 +112,11 @@ def _member(inst: dict[str, Any], keys: tuple[str, ...], lang: str | None) -> It
         return
     kind, member = _MEMBERS.get(typ, _PROPERTY) if isinstance(typ, str) else _PROPERTY
     value = inst.get(member, _MISSING)
-    if keys:
+    if keys:  # inside the value: an undefined member means no target element
         value = _dig(value, keys) if kind == "value" else _MISSING
-    if value is not _MISSING:
-        yield kind, value if isinstance(value, list) else [value]
+        if value is _MISSING:
+            return
+    yield kind, [] if value is _MISSING else value if isinstance(value, list) else [value]
 
 
 def _dig(value: Any, keys: tuple[str, ...]) -> Any:

@@ -51,8 +51,7 @@ _IRI_BODY = re.compile(r"[^\s=!<>~;|()\[\]\"]+")
 _TOKEN = re.compile(r"[^\s;|(),\"]+")
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}\\^`]*")
 _TERM = re.compile(r"[^\W\d][\w\-]*")
-# a group holding an unbounded quantifier, itself quantified: (a+)+, (x*y)*, (\w+\s?){2,}
-_NESTED_QUANT = re.compile(r"\((?:[^()\\]|\\.)*(?:[*+]|\{\d*,\d*\})(?:[^()\\]|\\.)*\)(?:[*+]|\{)")
+_REPEAT = re.compile(r"\{\d*,\d*\}")  # an unbounded-ish {m,n} quantifier
 
 
 _FROM_ISO: dict[str, tuple[re.Pattern[str], Callable[[str], Any]]] = {
@@ -177,7 +176,7 @@ def compile_pattern(pattern: str) -> re.Pattern[str]:
         raise BadRequestData("Invalid q: empty regular expression")
     if len(pattern) > MAX_REGEX:
         raise BadRequestData(f"Invalid q: regular expression longer than {MAX_REGEX} characters")
-    if _NESTED_QUANT.search(pattern) or re.search(r"\\[1-9]|\(\?P=", pattern):
+    if _scan_regex(pattern, 0, raw=False)[1] or re.search(r"\\[1-9]|\(\?P=", pattern):
         raise BadRequestData("Invalid q: regular expression too costly (nested quantifiers)")
     try:
         return re.compile(pattern)
@@ -308,6 +307,8 @@ class _Parser:
         s, i = self.s, self.i
         for cls, rx in ((DateTimeLit, DATETIME_RE), (DateLit, DATE_RE), (TimeLit, TIME_RE)):
             m = rx.match(s, i)
+            if m and "," in m.group():  # in q a comma separates list items, not a fraction
+                m = rx.match(s, i, s.index(",", i))
             if m and self.ends(m.end()):
                 self.i = m.end()
                 return cls(m.group())
@@ -349,27 +350,37 @@ class _Parser:
     def regex(self) -> str:
         if self.peek() == '"':
             return self.quoted()
-        s, j, depth, in_class = self.s, self.i, 0, False
-        while j < self.n:
-            c = s[j]
-            if c == "\\":
-                j += 2
-                continue
-            if in_class:
-                in_class = c != "]"
-            elif c == "[":
-                in_class = True
-            elif c == "(":
-                depth += 1
-            elif c == ")":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif c in ";|" and depth == 0:
-                break
-            j += 1
-        pattern, self.i = s[self.i : j].rstrip(), min(j, self.n)
+        end, _ = _scan_regex(self.s, self.i, raw=True)
+        pattern, self.i = self.s[self.i : end].rstrip(), end
         return pattern
+
+
+def _scan_regex(s: str, i: int, raw: bool) -> tuple[int, bool]:
+    """Walk a regex from i: where it ends (if raw, at a ';' '|' ')' outside groups and
+    classes; else at the end) and whether a group holding an unbounded quantifier is itself
+    quantified, e.g. (a+)+ or ((x*)y){2,}: the catastrophic-backtracking shape."""
+    groups, in_class, nested = [False], False, False  # per open group: holds a quantifier?
+    while i < len(s):
+        c = s[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c == "(":
+            groups.append(False)
+        elif c == ")" and len(groups) > 1:
+            inner = groups.pop()
+            nested = nested or (inner and s[i + 1 : i + 2] in ("*", "+", "{"))
+            groups[-1] = groups[-1] or inner
+        elif raw and (c == ")" or (c in ";|" and len(groups) == 1)):
+            break
+        elif c in "*+" or (c == "{" and _REPEAT.match(s, i)):
+            groups[-1] = True
+        i += 1
+    return min(i, len(s)), nested
 
 
 def parse(q: str) -> Node:
@@ -445,21 +456,24 @@ def simple_comparisons(node: Node) -> list[tuple[str, str, Value | None]] | None
     """The query as flat ``(attr, op, value)`` triples, for pushing into SQL; else None.
 
     A list only when ``node`` is one term or an AND (nested ANDs flattened) of terms that
-    are all ``Compare`` or ``Exists`` on a bare top-level attribute (no sub-attribute,
-    METADATA or ``[key]``); an OR, a pattern (``~=``) or a longer path gives None. ``attr``
-    is the name as in the tree (expanded if ``map_attrs`` ran); ``op`` is in COMPARISON_OPS
-    with ``value`` a Scalar, Range or tuple (ValueList), or "exists"/"!exists" with None.
-    The entity matches when every triple holds with ``qeval.evaluate``'s semantics (any
-    instance may satisfy a triple; value read by attribute type; arrays match by element; a
-    type mismatch fails every op but ``!=``, which needs the attribute to exist). A store
-    that cannot express a triple exactly should prefilter and re-check with ``evaluate``.
+    are all ``Compare`` or (non-negated) ``Exists`` on a bare top-level attribute (no
+    sub-attribute, METADATA or ``[key]``); an OR, ``!attr``, a pattern (``~=``) or a longer
+    path gives None. ``attr`` is the name as in the tree (expanded if ``map_attrs`` ran);
+    ``op`` is "exists" with value None, or in COMPARISON_OPS with ``value`` a Scalar, a
+    Range (only with ==, !=) or a tuple (ValueList, only with ==, !=). Every triple implies
+    that the attribute exists. The entity matches when every triple holds with
+    ``qeval.evaluate``'s semantics (any instance may satisfy a triple; value read by
+    attribute type; arrays match by element; a type mismatch fails every op but ``!=``). A
+    store that cannot express a triple exactly should prefilter and re-check with evaluate.
     """
     out: list[tuple[str, str, Value | None]] = []
     for leaf in _conjuncts(node):
         if not isinstance(leaf, Compare | Exists) or leaf.path.subs or leaf.path.keys:
             return None
-        if isinstance(leaf, Compare):
-            out.append((leaf.path.attr, leaf.op, leaf.value))
+        if isinstance(leaf, Exists):
+            if leaf.negated:
+                return None
+            out.append((leaf.path.attr, "exists", None))
         else:
-            out.append((leaf.path.attr, "!exists" if leaf.negated else "exists", None))
+            out.append((leaf.path.attr, leaf.op, leaf.value))
     return out

@@ -6,10 +6,12 @@ Compaction is a dictionary look-up per name (the term map memoises), never JSON-
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from isanhub.core.model import VALUE_MEMBER, Entity, Instance
+from isanhub.core.projection import Projection, keeps
 
 
 class CompactTerms(Protocol):
@@ -18,44 +20,67 @@ class CompactTerms(Protocol):
     def compact_vocab_value(self, iri: str) -> str: ...
 
 
+#: a linked-entity resolver for joins: (relationship IRI, object id) -> rendered entity
+Linker = Callable[[str, str], Any]
+
+
 @dataclass(frozen=True)
 class View:
     """How an entity is rendered: representation, projection and options."""
 
     fmt: str = "normalized"  # normalized | concise | keyValues
     sys_attrs: bool = False
-    attrs: frozenset[str] | None = None  # expanded IRIs to keep (attrs= / pick)
-    pick: frozenset[str] | None = None  # compacted member names to keep
-    omit: frozenset[str] | None = None  # compacted member names to drop
-    lang: str | None = None
+    attrs: frozenset[str] | None = None  # expanded IRIs to keep (attrs=)
+    pick: Projection | None = None  # members to keep: core names or attribute IRIs
+    omit: Projection | None = None  # members to drop
+    lang: tuple[str, ...] | None = None  # language preferences, best first; "*" any
+    dataset_ids: frozenset[str | None] | None = None  # instances to keep; None: default
+    join: str | None = None  # "inline" | "flat": linked entity retrieval
+    join_level: int = 1
 
 
 NORMALIZED = View()
 
 
-def render_entity(entity: Entity, terms: CompactTerms, view: View = NORMALIZED) -> dict[str, Any]:
-    types = [terms.compact_type(t) for t in entity["type"]]
-    out: dict[str, Any] = {"id": entity["id"], "type": types[0] if len(types) == 1 else types}
-    if "scope" in entity:
+def render_entity(
+    entity: Entity, terms: CompactTerms, view: View = NORMALIZED, linker: Linker | None = None
+) -> dict[str, Any]:
+    """The entity as the client asked; {} when pick/omit leave nothing."""
+    pick, omit = view.pick, view.omit
+    out: dict[str, Any] = {}
+    if keeps("id", pick, omit):
+        out["id"] = entity["id"]
+    if keeps("type", pick, omit):
+        types = [terms.compact_type(t) for t in entity["type"]]
+        out["type"] = types[0] if len(types) == 1 else types
+    if "scope" in entity and keeps("scope", pick, omit):
         s = entity["scope"]
         out["scope"] = s[0] if len(s) == 1 else s
     if view.sys_attrs and view.fmt != "keyValues":
-        out["createdAt"] = entity["createdAt"]
-        out["modifiedAt"] = entity["modifiedAt"]
+        for member in ("createdAt", "modifiedAt"):
+            if member in entity and keeps(member, pick, omit):
+                out[member] = entity[member]
     for iri, instances in entity["attrs"].items():
         if view.attrs is not None and iri not in view.attrs:
             continue
-        name = terms.compact_attr(iri)
-        if view.fmt == "keyValues":
-            out[name] = _key_value(_default(instances), terms, view)
+        if not keeps(iri, pick, omit):
             continue
-        rendered = [_instance(i, terms, view) for i in instances]
+        if view.dataset_ids is not None:
+            instances = [i for i in instances if i.get("datasetId") in view.dataset_ids]
+            if not instances:
+                continue
+        name = terms.compact_attr(iri)
+        link = _bind(linker, iri) if linker is not None else None
+        if view.fmt == "keyValues":
+            out[name] = _key_value(_default(instances), terms, view, link)
+            continue
+        rendered = [_instance(i, terms, view, link) for i in instances]
         out[name] = rendered[0] if len(rendered) == 1 else rendered
-    if view.pick is not None:
-        out = {k: v for k, v in out.items() if k in view.pick}
-    if view.omit is not None:
-        out = {k: v for k, v in out.items() if k not in view.omit}
     return out
+
+
+def _bind(linker: Linker, iri: str) -> Callable[[str], Any]:
+    return lambda obj: linker(iri, obj)
 
 
 def _default(instances: list[Instance]) -> Instance:
@@ -71,41 +96,71 @@ def _value(inst: Instance, terms: CompactTerms) -> Any:
     if kind == "VocabProperty":
         if isinstance(val, list):
             return [terms.compact_vocab_value(v) for v in val]
-        return terms.compact_vocab_value(val)
+        return terms.compact_vocab_value(str(val))
     return val
 
 
-def _pick_lang(lang_map: dict[str, Any], lang: str) -> tuple[str, Any]:
-    if lang in lang_map:
-        return lang, lang_map[lang]
-    for candidate in ("en", "@none"):
-        if candidate in lang_map:
-            return candidate, lang_map[candidate]
+def pick_lang(lang_map: dict[str, Any], prefs: tuple[str, ...]) -> tuple[str, Any]:
+    """The (language, text) of a languageMap best matching the preferences."""
+    for pref in prefs:
+        if pref == "*":
+            first = next((k for k in lang_map if k != "@none"), None) or next(iter(lang_map))
+            return first, lang_map[first]
+        if pref in lang_map:
+            return pref, lang_map[pref]
+        low = pref.lower()
+        for tag, text in lang_map.items():
+            if tag.lower() == low or tag.lower().startswith(low + "-"):
+                return tag, text
+    for fallback in ("@none", "en"):
+        if fallback in lang_map:
+            return fallback, lang_map[fallback]
     first = next(iter(lang_map))
     return first, lang_map[first]
 
 
-def _key_value(inst: Instance, terms: CompactTerms, view: View) -> Any:
-    if inst["type"] == "LanguageProperty" and view.lang and view.lang != "*":
-        return _pick_lang(inst["languageMap"], view.lang)[1]
+def _linked(inst: Instance, link: Callable[[str], Any] | None) -> Any:
+    """The rendered linked entity (or entities) of a relationship instance, or None."""
+    if link is None or inst["type"] not in ("Relationship", "ListRelationship"):
+        return None
+    obj = inst.get("object") if inst["type"] == "Relationship" else inst.get("objectList")
+    if isinstance(obj, list):
+        found = [link(o if isinstance(o, str) else o.get("object")) for o in obj]
+        return found if any(f is not None for f in found) else None
+    return link(obj) if isinstance(obj, str) else None
+
+
+def _key_value(
+    inst: Instance, terms: CompactTerms, view: View, link: Callable[[str], Any] | None
+) -> Any:
+    kind = inst["type"]
+    if kind == "LanguageProperty" and view.lang:
+        return pick_lang(inst["languageMap"], view.lang)[1]
     val = _value(inst, terms)
-    if inst["type"] == "LanguageProperty":
+    linked = _linked(inst, link)
+    if linked is not None:
+        if isinstance(linked, list):
+            return [entity or obj for entity, obj in zip(linked, val, strict=False)]
+        return linked
+    if kind == "LanguageProperty":
         return {"languageMap": val}
-    if inst["type"] == "VocabProperty":
+    if kind == "VocabProperty":
         return {"vocab": val}
-    if inst["type"] == "ListProperty":
+    if kind == "ListProperty":
         return {"valueList": val}
-    if inst["type"] == "JsonProperty":
+    if kind == "JsonProperty":
         return {"json": val}
     return val
 
 
-def _instance(inst: Instance, terms: CompactTerms, view: View) -> Any:
+def _instance(
+    inst: Instance, terms: CompactTerms, view: View, link: Callable[[str], Any] | None = None
+) -> Any:
     kind = inst["type"]
     member = VALUE_MEMBER.get(kind, "value")
     out: dict[str, Any] = {"type": kind}
-    if kind == "LanguageProperty" and view.lang and view.lang != "*":
-        chosen, text = _pick_lang(inst["languageMap"], view.lang)
+    if kind == "LanguageProperty" and view.lang:
+        chosen, text = pick_lang(inst["languageMap"], view.lang)
         out = {"type": "Property", "value": text, "lang": chosen}
     else:
         out[member] = _value(inst, terms)
@@ -120,6 +175,9 @@ def _instance(inst: Instance, terms: CompactTerms, view: View) -> Any:
                 out[meta] = inst[meta]
     for sub_iri, sub in inst.get("attrs", {}).items():
         out[terms.compact_attr(sub_iri)] = _instance(sub, terms, view)
+    linked = _linked(inst, link)
+    if linked is not None:
+        out["entityList" if kind == "ListRelationship" else "entity"] = linked
     if view.fmt == "concise":
         return _concise(out)
     return out
@@ -144,7 +202,7 @@ def geojson_feature(
 ) -> dict[str, Any]:
     """One entity as a GeoJSON Feature (Accept: application/geo+json)."""
     props = render_entity(entity, terms, view)
-    eid = props.pop("id")
+    eid = props.pop("id", entity["id"])
     geometry = None
     for inst in entity["attrs"].get(geoproperty, []):
         if inst["type"] == "GeoProperty":

@@ -10,6 +10,8 @@ from collections.abc import Callable
 from isanhub.core.errors import BadRequestData
 
 DNF = list[frozenset[str]]
+MAX_DEPTH = 32  #: parentheses in a type expression at most
+MAX_GROUPS = 256  #: alternatives after distributing ; over , at most
 _TOKEN = re.compile(r"\s*(?:([(),;|])|([^(),;|\s]+))")
 
 
@@ -17,6 +19,7 @@ def parse_types(text: str, expand: Callable[[str], str] = lambda t: t) -> DNF:
     """Parse a type expression and expand each name; raises BadRequestData when malformed."""
     tokens = _tokenize(text)
     pos = 0
+    depth = 0
 
     def peek() -> str | None:
         return tokens[pos] if pos < len(tokens) else None
@@ -40,15 +43,22 @@ def parse_types(text: str, expand: Callable[[str], str] = lambda t: t) -> DNF:
             take()
             right = atom()
             groups = [a | b for a in groups for b in right]
+            if len(groups) > MAX_GROUPS:
+                raise BadRequestData(f"type expression has over {MAX_GROUPS} alternatives")
         return groups
 
     def atom() -> DNF:
+        nonlocal depth
         tok = peek()
         if tok is None:
             raise BadRequestData(f"type expression ends too early: {text!r}")
         if tok == "(":
             take()
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise BadRequestData(f"type expression nests over {MAX_DEPTH} parentheses")
             inner = disjunction()
+            depth -= 1
             if peek() != ")":
                 raise BadRequestData(f"unbalanced parenthesis in type expression {text!r}")
             take()

@@ -51,6 +51,9 @@ class Query:
     limit: int = 20
     offset: int = 0
     count: bool = False
+    #: sort keys, each (path, descending): path[0] is id/type/createdAt/modifiedAt or an
+    #: attribute IRI, later items sub-attribute IRIs or metadata names; None: creation order
+    order_by: Sequence[tuple[tuple[str, ...], bool]] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -31,6 +31,17 @@ def _scalar(v: Any) -> bool:
     return isinstance(v, int | float | str) and not isinstance(v, bool)
 
 
+def _indexable(v: Any) -> Any:
+    """SQLite integers are 64-bit: a larger JSON integer is indexed as a float (the
+    document keeps it exact; the index only pre-filters)."""
+    if isinstance(v, int) and not -(2**63) <= v < 2**63:
+        try:
+            return float(v)
+        except OverflowError:
+            return float("inf") if v > 0 else float("-inf")
+    return v
+
+
 def attr_values(entity: Entity) -> Iterator[tuple[str, int, Any]]:
     """(attribute IRI, kind code, value or None) rows; every instance yields at least one
     row so that existence and discovery need no document."""
@@ -52,7 +63,7 @@ def attr_values(entity: Entity) -> Iterator[tuple[str, int, Any]]:
                 yield iri, code, None
             else:
                 for v in dict.fromkeys(vals):
-                    yield iri, code, v
+                    yield iri, code, _indexable(v)
 
 
 def geo_boxes(entity: Entity) -> Iterator[tuple[str, tuple[float, float, float, float]]]:

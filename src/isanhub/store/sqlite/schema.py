@@ -27,7 +27,7 @@ CREATE TABLE IF NOT EXISTS entity_types (
 -- one row per attribute value (at least one per instance, val NULL when not scalar)
 CREATE TABLE IF NOT EXISTS attrs (
   rid INTEGER NOT NULL, name INTEGER NOT NULL, seq INTEGER NOT NULL,
-  kind INTEGER NOT NULL, val ANY,
+  kind INTEGER NOT NULL, val,  -- no declared type: values keep their own type
   PRIMARY KEY (rid, name, seq)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS attrs_by_value ON attrs (name, val);
 -- bounding boxes of GeoProperty values; gid = rid * 1024 + ordinal within the entity

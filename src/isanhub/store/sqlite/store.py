@@ -11,7 +11,6 @@ from typing import Any
 
 import orjson
 
-from isanhub.core import qlang
 from isanhub.core.context import ContextRecord
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
@@ -25,6 +24,7 @@ from isanhub.store.base import (
     WriteFn,
 )
 from isanhub.store.index import KIND_NAMES, attr_values, geo_boxes
+from isanhub.store.residual import filter_page
 from isanhub.store.sqlite.schema import GEO_SLOTS, connect, migrate
 from isanhub.store.sqlite.writer import GroupCommitWriter
 
@@ -94,11 +94,15 @@ class SqliteStore:
         return nid
 
     def _tenant_id(self, tenant: str) -> int | None:
+        if not tenant:
+            return 0  # the default tenant always exists
         tid = self._r_tenants.get(tenant)
         if tid is None:
-            row = self._reader().execute(
-                "SELECT id FROM tenants WHERE name = ?", (tenant,)
-            ).fetchone()
+            row = (
+                self._reader()
+                .execute("SELECT id FROM tenants WHERE name = ?", (tenant,))
+                .fetchone()
+            )
             if row is None:
                 return None if tenant else 0  # the default tenant always exists
             tid = self._r_tenants[tenant] = row[0]
@@ -231,7 +235,7 @@ class SqliteStore:
         conn.executemany("DELETE FROM entities WHERE rid = ?", [(r,) for r in removed])
         conn.executemany("DELETE FROM attrs WHERE rid = ?", [(r,) for r in removed])
         type_rows = []
-        geo_rows = []
+        geo_rows: list[tuple[int]] = []
         for rid, old in removed.items():
             for t in old["type"]:
                 nid = self._w_intern(conn, t)
@@ -260,14 +264,20 @@ class SqliteStore:
             ent_rows.append((rid, tid, eid, _dumps(entity).decode()))
             for t in entity["type"]:
                 type_rows.append((tid, intern(conn, t), rid))
-            seq = 0
-            for iri, kind, val in attr_values(entity):
+            for seq, (iri, kind, val) in enumerate(attr_values(entity)):
                 attr_rows.append((rid, intern(conn, iri), seq, kind, val))
-                seq += 1
             for n, (iri, box) in enumerate(geo_boxes(entity)):
                 if n < GEO_SLOTS:
                     geo_rows.append(
-                        (rid * GEO_SLOTS + n, box[0], box[2], box[1], box[3], rid, intern(conn, iri))
+                        (
+                            rid * GEO_SLOTS + n,
+                            box[0],
+                            box[2],
+                            box[1],
+                            box[3],
+                            rid,
+                            intern(conn, iri),
+                        )
                     )
         conn.executemany("INSERT INTO entities(rid, tenant, eid, doc) VALUES (?,?,?,?)", ent_rows)
         conn.executemany(
@@ -285,9 +295,11 @@ class SqliteStore:
     # --- reads -----------------------------------------------------------------------
     async def get(self, tenant: str, entity_id: str) -> Entity | None:
         tid = self._require_tenant(tenant)
-        row = self._reader().execute(
-            "SELECT doc FROM entities WHERE tenant = ? AND eid = ?", (tid, entity_id)
-        ).fetchone()
+        row = (
+            self._reader()
+            .execute("SELECT doc FROM entities WHERE tenant = ? AND eid = ?", (tid, entity_id))
+            .fetchone()
+        )
         return _loads(row[0]) if row else None
 
     async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
@@ -317,9 +329,9 @@ class SqliteStore:
             ).fetchall()
             count = None
             if query.count:
-                count = conn.execute(plan.count_sql, plan.params).fetchone()[0]
-            return QueryResult([_loads(doc) for _rid, doc in rows], count)
-        return _filter_page(conn.execute(plan.sql, plan.params), query)
+                count = conn.execute(plan.count_sql, plan.count_params).fetchone()[0]
+            return QueryResult([_loads(row[1]) for row in rows], count)
+        return filter_page(conn.execute(plan.sql, plan.params), query)
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         tid = self._require_tenant(tenant)
@@ -404,9 +416,11 @@ class ContextTable:
         )
 
     def get(self, id: str) -> ContextRecord | None:
-        row = self._store._reader().execute(
-            "SELECT id, url, body, kind, created_at FROM contexts WHERE id = ?", (id,)
-        ).fetchone()
+        row = (
+            self._store._reader()
+            .execute("SELECT id, url, body, kind, created_at FROM contexts WHERE id = ?", (id,))
+            .fetchone()
+        )
         return ContextRecord(*row) if row else None
 
     def delete(self, id: str) -> bool:
@@ -415,34 +429,12 @@ class ContextTable:
         return found
 
     def list(self) -> list[ContextRecord]:
-        rows = self._store._reader().execute(
-            "SELECT id, url, body, kind, created_at FROM contexts ORDER BY created_at, id"
-        ).fetchall()
+        rows = (
+            self._store._reader()
+            .execute("SELECT id, url, body, kind, created_at FROM contexts ORDER BY created_at, id")
+            .fetchall()
+        )
         return [ContextRecord(*r) for r in rows]
-
-
-def _filter_page(rows: Iterator[tuple[int, str]], query: Query) -> QueryResult:
-    """Page through candidates with the exact residual tests (q, geometry) in Python."""
-    q = query.q
-    geoq = query.geo
-    skip, want = query.offset, query.limit
-    page: list[Entity] = []
-    matched = 0
-    for _rid, doc in rows:
-        entity = _loads(doc)
-        if q is not None and not qlang.evaluate(q, entity):
-            continue
-        if geoq is not None and not any(
-            inst["type"] == "GeoProperty" and geoq.matches(inst["value"])
-            for inst in entity["attrs"].get(geoq.geoproperty, [])
-        ):
-            continue
-        matched += 1
-        if matched > skip and len(page) < want:
-            page.append(entity)
-        elif len(page) >= want and not query.count:
-            break
-    return QueryResult(page, matched if query.count else None)
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

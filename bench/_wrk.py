@@ -1,0 +1,164 @@
+"""Load generation with wrk (Debian package ``wrk``) and Lua scripts.
+
+Every script gets ``REPORT`` appended: its ``done()`` prints one JSON line with the
+request count, duration, errors and latency percentiles, so nothing depends on the text
+layout of wrk's own summary. Scripts that need a thread id read the global ``tid`` that
+``THREAD_IDS``'s ``setup()`` gives every thread (0, 1, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+THREAD_IDS = """
+local next_tid = 0
+function setup(thread)
+  thread:set("tid", next_tid)
+  next_tid = next_tid + 1
+end
+"""
+
+REPORT = """
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_JSON {"requests":%d,"duration_us":%d,"bytes":%d,"connect":%d,"read":%d,' ..
+    '"write":%d,"status":%d,"timeout":%d,"p50_us":%d,"p99_us":%d}\\n',
+    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write,
+    e.status, e.timeout, latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass
+class WrkResult:
+    requests: int
+    seconds: float
+    errors: dict[str, int]
+    p50_ms: float
+    p99_ms: float
+    server_cpu_s: float = 0.0  # CPU seconds the server process used during the run
+
+    @property
+    def ok_per_cpu_s(self) -> float:
+        """OK responses per CPU second of the server: its rate on a core of its own, were
+        it CPU-bound; steadier than the rate when other processes share the machine."""
+        return self.ok / self.server_cpu_s if self.server_cpu_s else 0.0
+
+    @property
+    def ok(self) -> int:
+        """Responses with a 2xx or 3xx status."""
+        return self.requests - self.errors["status"]
+
+    @property
+    def rate(self) -> float:
+        return self.ok / self.seconds
+
+    @property
+    def failed(self) -> int:
+        return sum(self.errors.values())
+
+    def summary(self) -> str:
+        errs = ", ".join(f"{k} {v}" for k, v in self.errors.items() if v) or "no errors"
+        cpu = f", server CPU {self.server_cpu_s:.1f} s" if self.server_cpu_s else ""
+        return (
+            f"{self.ok:,} ok responses in {self.seconds:.1f} s = {self.rate:,.0f}/s "
+            f"(p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms; {errs}{cpu})"
+        )
+
+    def as_details(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "seconds": round(self.seconds, 2),
+            "rate": round(self.rate, 1),
+            "p50_ms": self.p50_ms,
+            "p99_ms": self.p99_ms,
+            "errors": self.errors,
+            "server_cpu_s": round(self.server_cpu_s, 2),
+            "ok_per_server_cpu_s": round(self.ok_per_cpu_s, 1),
+        }
+
+
+def ensure_wrk() -> str:
+    """The path of wrk, installing the Debian package when running as root."""
+    path = shutil.which("wrk")
+    if path:
+        return path
+    if os.name == "posix" and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk not found: apt-get install -y wrk", flush=True)
+        cmd = ["apt-get", "install", "-y", "wrk"]
+        if subprocess.run(cmd, stdout=subprocess.DEVNULL).returncode != 0:
+            subprocess.run(["apt-get", "update"], stdout=subprocess.DEVNULL, check=False)
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, check=False)
+        path = shutil.which("wrk")
+        if path:
+            return path
+    sys.exit(
+        "bench: the load generator wrk is not installed. Install it (Debian/Ubuntu: "
+        "sudo apt-get install wrk) or run the benchmarks as root to install it automatically."
+    )
+
+
+def run_wrk(
+    url: str,
+    script: str = "",
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 1,
+    timeout: str = "10s",
+) -> WrkResult:
+    """Run wrk against ``url`` with ``script`` (Lua; REPORT is appended)."""
+    wrk = ensure_wrk()
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(script + "\n" + REPORT)
+        lua = f.name
+    try:
+        cmd = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s"]
+        cmd += ["--timeout", timeout, "-s", lua, url]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    finally:
+        os.unlink(lua)
+    for line in out.stdout.splitlines():
+        if line.startswith("BENCH_JSON "):
+            d = json.loads(line.removeprefix("BENCH_JSON "))
+            errors = {k: d[k] for k in ("connect", "read", "write", "status", "timeout")}
+            return WrkResult(
+                requests=d["requests"],
+                seconds=d["duration_us"] / 1e6,
+                errors=errors,
+                p50_ms=d["p50_us"] / 1000,
+                p99_ms=d["p99_us"] / 1000,
+            )
+    raise RuntimeError(f"wrk failed (exit {out.returncode}):\n{out.stdout}\n{out.stderr}")
+
+
+def measure(
+    server: Any,
+    url: str,
+    script: str | Callable[[], str] = "",
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 1,
+    timeout: str = "10s",
+) -> WrkResult:
+    """A 1 s warm-up run, a wait until ``server`` is idle again, then the measured run.
+    ``script`` may be a function, called for each run (fresh ids every run)."""
+    make = script if callable(script) else (lambda: script)
+    opts = {"connections": connections, "threads": threads, "timeout": timeout}
+    run_wrk(url, make(), seconds=1, **opts)
+    server.wait_idle()
+    cpu = server.cpu_seconds()
+    result = run_wrk(url, make(), seconds=seconds, **opts)
+    server.wait_idle()  # the requests still in flight used CPU too, but are not counted
+    result.server_cpu_s = server.cpu_seconds() - cpu
+    return result

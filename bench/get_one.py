@@ -1,0 +1,55 @@
+"""GET one entity (GET /entities/{id}) under wrk, against the bare ASGI app serving the
+same body with the same uvicorn settings.
+
+Target: >= 8,000 requests/s and >= 40 % of the bare app's rate.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from bench._common import Result, say
+from bench._data import entity_id, load
+from bench._server import BASE, Server
+from bench._wrk import measure
+
+TITLE = "GET one entity"
+MIN_RATE = 8000
+MIN_SHARE = 0.40
+
+
+def run(quick: bool) -> list[Result]:
+    seconds = 3 if quick else 10
+    connections = 64
+    path = f"{BASE}/entities/{entity_id(42)}"
+    with Server.isanhub() as srv:
+        load(srv.url, 1000)
+        r = httpx.get(srv.url + path)
+        r.raise_for_status()
+        body = r.content
+        hub = measure(srv, srv.url + path, seconds=seconds, connections=connections)
+        say(f"  isanhub: {hub.summary()}")
+    with Server.bare(body) as bare:
+        lim = measure(bare, bare.url + path, seconds=seconds, connections=connections)
+        say(f"  bare ASGI ({len(body)} B body): {lim.summary()}")
+    share = hub.rate / lim.rate
+    return [
+        Result(
+            bench="get_one",
+            name=TITLE,
+            figure=hub.rate,
+            unit="req/s",
+            limit=lim.rate,
+            limit_name="bare ASGI GET, same body",
+            kind="rate",
+            target=f">= {MIN_RATE:,}/s and >= {MIN_SHARE:.0%} of bare",
+            passed=hub.rate >= MIN_RATE and share >= MIN_SHARE and hub.failed == 0,
+            details={
+                "body_bytes": len(body),
+                "connections": connections,
+                "seconds": seconds,
+                "isanhub": hub.as_details(),
+                "bare": lim.as_details(),
+            },
+        )
+    ]

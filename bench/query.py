@@ -1,0 +1,265 @@
+"""Query latency over 100,000 AirQualityObserved entities, one connection, sequential
+requests (httpx): ``type=AirQualityObserved&q=pm25>40&limit=100`` and a ``near`` geo-query
+(2 km around random points in Khon Kaen province, limit 100).
+
+The limit is the floor for the same answer measured in the same run: the bare ASGI app's
+latency for a body of the same size with the same client, plus raw SQLite's time for the
+equivalent query on a plain table (rowid scan with a pm25 column; an R*Tree of the points
+and an exact distance test), both p95.
+
+Target: p95 <= 20 ms for each.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx
+import orjson
+
+from bench._common import Result, latency_summary, say
+from bench._data import LAT, LON, TYPE, batch, load
+from bench._server import BASE, Server
+
+TITLE = "Query latency: type+q and near"
+MAX_P95_MS = 20.0
+RADIUS_M = 2000.0
+PM25 = 40
+LIMIT = 100
+BUDGET = 90.0  # seconds of requests per query kind at most ...
+MIN_REQUESTS = 5  # ... once this many were measured
+REQUEST_TIMEOUT = 60.0  # one request slower than this ends the series (figure: >= this)
+WARMUP_SECONDS = 10.0
+
+
+def q_params(_rng: random.Random) -> dict[str, str]:
+    return {"type": TYPE, "q": f"pm25>{PM25}", "limit": str(LIMIT)}
+
+
+def near_point(rng: random.Random) -> tuple[float, float]:
+    return round(rng.uniform(*LON), 6), round(rng.uniform(*LAT), 6)
+
+
+def near_params(rng: random.Random) -> dict[str, str]:
+    lon, lat = near_point(rng)
+    return {
+        "type": TYPE,
+        "georel": f"near;maxDistance=={RADIUS_M:.0f}",
+        "geometry": "Point",
+        "coordinates": f"[{lon},{lat}]",
+        "limit": str(LIMIT),
+    }
+
+
+@dataclass
+class Timings:
+    times: list[float]  # seconds, one per measured request
+    bodies: list[bytes]
+    timed_out: bool = False  # a request hit REQUEST_TIMEOUT (counted as that long): stopped
+
+
+def timed_gets(
+    url: str,
+    path: str,
+    make: Callable[[random.Random], dict[str, str]],
+    n: int,
+    warmup: int,
+    budget: float = BUDGET,
+    timeout: float = REQUEST_TIMEOUT,
+) -> Timings:
+    """Latencies of up to n sequential GETs on one connection after warm-up requests
+    (at most WARMUP_SECONDS of them), bounded by ``budget`` seconds once MIN_REQUESTS were
+    measured, and by ``timeout`` for one request (counted as that long; the series ends)."""
+    rng = random.Random(7)
+    out = Timings([], [])
+    start = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=timeout) as client:
+        i = 0
+        while len(out.times) < n:
+            params = make(rng)
+            t0 = time.perf_counter()
+            try:
+                r = client.get(path, params=params)
+            except httpx.TimeoutException:
+                out.times.append(timeout)
+                out.timed_out = True
+                break
+            dt = time.perf_counter() - t0
+            if r.status_code != 200:
+                raise RuntimeError(f"GET {path} {params}: {r.status_code} {r.text[:300]}")
+            i += 1
+            if i > warmup or t0 - start > WARMUP_SECONDS:
+                out.times.append(dt)
+                out.bodies.append(r.content)
+                if t0 - start > budget and len(out.times) >= MIN_REQUESTS:
+                    break
+    return out
+
+
+# --- raw SQLite floor ----------------------------------------------------------------------
+
+
+def build_raw(path: str, count: int) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(
+        "CREATE TABLE raw (id TEXT PRIMARY KEY, type TEXT, pm25 REAL, lon REAL, lat REAL, doc TEXT)"
+    )
+    conn.execute("CREATE VIRTUAL TABLE raw_geo USING rtree (id, minx, maxx, miny, maxy)")
+    conn.execute("BEGIN")
+    rowid = 0
+    for start in range(0, count, 1000):
+        rows, boxes = [], []
+        for e in batch(start, min(1000, count - start)):
+            rowid += 1
+            lon, lat = e["location"]["value"]["coordinates"]
+            doc = orjson.dumps(e).decode()
+            rows.append((rowid, e["id"], TYPE, e["pm25"]["value"], lon, lat, doc))
+            boxes.append((rowid, lon, lon, lat, lat))
+        conn.executemany(
+            "INSERT INTO raw (rowid, id, type, pm25, lon, lat, doc) VALUES (?,?,?,?,?,?,?)", rows
+        )
+        conn.executemany("INSERT INTO raw_geo VALUES (?,?,?,?,?)", boxes)
+    conn.execute("COMMIT")
+    return conn
+
+
+def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371008.8 * math.asin(math.sqrt(a))
+
+
+def raw_q(conn: sqlite3.Connection, _rng: random.Random) -> int:
+    rows = conn.execute(
+        "SELECT doc FROM raw WHERE type = ? AND pm25 > ? ORDER BY rowid LIMIT ?",
+        (TYPE, PM25, LIMIT),
+    ).fetchall()
+    return len(rows)
+
+
+def raw_near(conn: sqlite3.Connection, rng: random.Random) -> int:
+    lon, lat = near_point(rng)
+    dlat = RADIUS_M / 111_320
+    dlon = dlat / math.cos(math.radians(lat))
+    out = []
+    for doc, x, y in conn.execute(
+        "SELECT r.doc, r.lon, r.lat FROM raw_geo g JOIN raw r ON r.rowid = g.id"
+        " WHERE g.maxx >= ? AND g.minx <= ? AND g.maxy >= ? AND g.miny <= ? AND r.type = ?"
+        " ORDER BY r.rowid",
+        (lon - dlon, lon + dlon, lat - dlat, lat + dlat, TYPE),
+    ):
+        if _haversine_m(lon, lat, x, y) <= RADIUS_M:
+            out.append(doc)
+            if len(out) == LIMIT:
+                break
+    return len(out)
+
+
+def timed_raw(conn: sqlite3.Connection, fn: Callable[..., int], n: int) -> list[float]:
+    rng = random.Random(7)
+    times = []
+    for i in range(n + 20):
+        t0 = time.perf_counter()
+        fn(conn, rng)
+        if i >= 20:
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+# --- the benchmark -------------------------------------------------------------------------
+
+
+def _result(name: str, hub: Timings, bare: Timings, raw: list[float], extra: dict) -> Result:
+    """p95 against the floor; a series cut by a time-out counts that request as the
+    time-out, so its percentiles are lower bounds."""
+    h, b, r = latency_summary(hub.times), latency_summary(bare.times), latency_summary(raw)
+    return Result(
+        bench="query",
+        name=name,
+        figure=h["p95_ms"],
+        unit="ms p95",
+        limit=b["p95_ms"] + r["p95_ms"],
+        limit_name="bare ASGI p95 + raw SQLite p95",
+        kind="cost",
+        target=f"p95 <= {MAX_P95_MS:.0f} ms",
+        passed=h["p95_ms"] <= MAX_P95_MS and not hub.timed_out,
+        lower_bound=hub.timed_out and h["p95_ms"] >= max(hub.times) * 1000,
+        details={
+            "isanhub": h,
+            "timed_out": hub.timed_out,
+            "bare": b,
+            "raw_sqlite": r,
+            **extra,
+        },
+    )
+
+
+def run(quick: bool) -> list[Result]:
+    count = 20_000 if quick else 100_000
+    n = 200 if quick else 1000
+    warmup = 50
+    budget = 20.0 if quick else BUDGET
+    timeout = 10.0 if quick else REQUEST_TIMEOUT
+    path = f"{BASE}/entities"
+    with Server.isanhub() as srv:
+        took = load(srv.url, count)
+        say(f"  loaded {count:,} entities in {took:.1f} s")
+        near = timed_gets(srv.url, path, near_params, n, warmup, budget, timeout)
+        # a 100-entity page of the same shape, for the bare app's body should q time out
+        page = httpx.get(srv.url + path, params={"type": TYPE, "limit": str(LIMIT)}, timeout=60)
+        q = timed_gets(srv.url, path, q_params, n, warmup, budget, timeout)
+        if q.timed_out:
+            say(f"  q query: a request took over {timeout:.0f} s; stopping the server")
+            srv.stop(grace=2)
+    if not q.timed_out and min(len(orjson.loads(b)) for b in q.bodies) != LIMIT:
+        raise RuntimeError(f"the q query did not return {LIMIT} entities")
+    q_body = q.bodies[0] if q.bodies else page.content
+    near_body = sorted(near.bodies, key=len)[len(near.bodies) // 2]  # the median size
+    near_hits = [len(orjson.loads(b)) for b in near.bodies]
+    with Server.bare(q_body) as bare:
+        bare_q = timed_gets(bare.url, path, q_params, n, warmup, budget, timeout)
+    with Server.bare(near_body) as bare:
+        bare_near = timed_gets(bare.url, path, near_params, n, warmup, budget, timeout)
+    with tempfile.TemporaryDirectory(prefix="isanhub-bench-raw-") as d:
+        conn = build_raw(os.path.join(d, "raw.db"), count)
+        raw_q_times = timed_raw(conn, raw_q, n)
+        raw_near_times = timed_raw(conn, raw_near, n)
+        conn.close()
+    results = [
+        _result(
+            f"Query type+q over {count:,} (100 results)",
+            q,
+            bare_q,
+            raw_q_times,
+            {"entities": count, "body_bytes": len(q_body), "query": q_params(random.Random())},
+        ),
+        _result(
+            f"Query near 2 km over {count:,} (limit 100)",
+            near,
+            bare_near,
+            raw_near_times,
+            {
+                "entities": count,
+                "median_body_bytes": len(near_body),
+                "mean_results": round(sum(near_hits) / len(near_hits), 1),
+                "query": near_params(random.Random(7)),
+            },
+        ),
+    ]
+    for r in results:
+        h = r.details["isanhub"]
+        more = f" (a request timed out after {timeout:.0f} s)" if r.details["timed_out"] else ""
+        say(
+            f"  {r.name}: {h['n']} requests, p50 {h['p50_ms']} ms, p95 {h['p95_ms']} ms, "
+            f"p99 {h['p99_ms']} ms{more}"
+        )
+    return results

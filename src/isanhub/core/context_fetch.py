@@ -1,0 +1,70 @@
+"""Downloading one remote @context document: redirects, size limit, and no private
+addresses unless allowed (a broker must not become a way into its own network)."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from urllib.parse import urlsplit
+
+import httpx
+
+_ACCEPT = {"Accept": "application/ld+json, application/json"}
+
+
+class FetchError(Exception):
+    """A remote document could not be fetched (the message says why)."""
+
+
+async def download(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    max_bytes: int,
+    max_redirects: int,
+    allow_private: bool,
+) -> bytes:
+    """The body of ``url`` (status 200), following at most ``max_redirects`` redirects."""
+    current = url
+    for _ in range(max_redirects + 1):
+        await check_address(current, allow_private)
+        async with client.stream("GET", current, headers=_ACCEPT) as resp:
+            if resp.is_redirect:
+                current = str(resp.url.join(resp.headers["location"]))
+                continue
+            if resp.status_code != 200:
+                raise FetchError(f"HTTP status {resp.status_code}")
+            declared = resp.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise FetchError(f"larger than {max_bytes} bytes")
+            body = bytearray()
+            async for chunk in resp.aiter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise FetchError(f"larger than {max_bytes} bytes")
+            return bytes(body)
+    raise FetchError(f"more than {max_redirects} redirects")
+
+
+async def check_address(url: str, allow_private: bool) -> None:
+    """FetchError unless ``url`` is http(s) and (unless allowed) resolves to public addresses."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise FetchError("only http(s) URLs can be fetched")
+    port = parts.port  # ValueError unless absent or 0-65535
+    if allow_private:
+        return
+    try:
+        addrs = [ipaddress.ip_address(parts.hostname)]
+    except ValueError:
+        port = port or (443 if parts.scheme == "https" else 80)
+        infos = await asyncio.get_running_loop().getaddrinfo(
+            parts.hostname, port, type=socket.SOCK_STREAM
+        )
+        addrs = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    for addr in addrs:
+        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        if not addr.is_global or addr.is_multicast:
+            raise FetchError(f"refusing to fetch from non-public address {addr}")
