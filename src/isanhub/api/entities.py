@@ -47,7 +47,12 @@ async def create(hub: Hub, request: Request) -> Response:
     return Response(status_code=201, headers={"Location": location})
 
 
+_DEFAULT_VIEW = View()
+
+
 def _view(request: Request, terms: Any) -> Any:
+    if not request.scope.get("query_string"):
+        return _DEFAULT_VIEW  # most reads: normalized, no projection
     qp = request.query_params
     return view_from(
         {o.strip() for v in qp.getlist("options") for o in v.split(",") if o.strip()},
@@ -71,7 +76,8 @@ async def retrieve(hub: Hub, request: Request) -> Response:
     entity = await hub.store.get(tenant, eid)
     if entity is None:
         raise ResourceNotFound(f"entity {eid} not found")
-    wanted_type = request.query_params.get("type")
+    has_query = bool(request.scope.get("query_string"))
+    wanted_type = request.query_params.get("type") if has_query else None
     if wanted_type:
         dnf = typeexpr.parse_types(wanted_type, terms.expand_type)
         if not any(g <= set(entity["type"]) for g in dnf):
@@ -88,7 +94,7 @@ async def retrieve(hub: Hub, request: Request) -> Response:
         context,
         view,
         single=len(rendered) == 1,
-        geoproperty=request.query_params.get("geometryProperty"),
+        geoproperty=request.query_params.get("geometryProperty") if has_query else None,
         rendered=rendered,
     )
 

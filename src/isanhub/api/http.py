@@ -193,6 +193,32 @@ def tenant_of(request: Request) -> str:
     return name
 
 
+class JSONBody(Response):
+    """A JSON response whose raw headers are built directly: the generic Response
+    re-parses its headers on every construction, which shows on the hottest paths."""
+
+    def __init__(
+        self, body: bytes, status: int, media: str, headers: dict[str, str] | None
+    ) -> None:
+        self.status_code = status
+        self.body = body
+        self.background = None
+        raw = [
+            (b"content-type", _MEDIA_HEADER.get(media) or media.encode("latin-1")),
+            (b"content-length", str(len(body)).encode("latin-1")),
+        ]
+        if headers:
+            raw.extend(
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            )
+        self.raw_headers = raw
+
+
+_MEDIA_HEADER = {
+    m: m.encode() for m in ("application/json", "application/ld+json", "application/geo+json")
+}
+
+
 def json_response(
     data: Any,
     status: int = 200,
@@ -200,7 +226,7 @@ def json_response(
     media: str = JSON,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return Response(orjson.dumps(data), status_code=status, media_type=media, headers=headers)
+    return JSONBody(orjson.dumps(data), status, media, headers)
 
 
 def problem_response(err: NgsiLdError) -> Response:

@@ -49,13 +49,15 @@ class RequestChecks:
         self._geojson = re.compile(re.escape(base.rstrip("/")) + r"/entities(?:/[^/]+)?/?")
 
     def check(self, scope: Scope) -> None:
-        query = scope.get("query_string", b"").decode("latin-1")
-        unknown = sorted(
-            {name for name, _ in parse_qsl(query, keep_blank_values=True)} - URI_PARAMETERS
-        )
-        if unknown:
-            raise InvalidRequest(f"unknown URI parameter(s): {', '.join(unknown)}")
+        query = scope.get("query_string", b"")
+        if query:
+            names = {n for n, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+            unknown = sorted(names - URI_PARAMETERS)
+            if unknown:
+                raise InvalidRequest(f"unknown URI parameter(s): {', '.join(unknown)}")
         method = scope["method"]
+        if method in _READ_METHODS and not any(k == b"accept" for k, _ in scope["headers"]):
+            return  # no Accept header: JSON, always producible
         headers = Headers(scope=scope)
         if method in _BODY_METHODS:
             ctype = http.media_type(headers.get("content-type"))
