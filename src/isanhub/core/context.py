@@ -121,6 +121,7 @@ class ContextResolver:
         self._maps: OrderedDict[bytes, TermMap] = OrderedDict()
         self._remote: OrderedDict[str, tuple[Any, float]] = OrderedDict()  # url -> (doc, fetched)
         self._inflight: dict[str, asyncio.Future[Any]] = {}
+        self._building: dict[bytes, asyncio.Future[TermMap]] = {}
         self._usage: dict[str, list[float]] = {}  # usage key -> [hits, last use]
         self._started = _iso(time.time())
         self._client: httpx.AsyncClient | None = None
@@ -136,14 +137,33 @@ class ContextResolver:
         now = time.time()
         tm = self._maps.get(key)
         if tm is None or tm.expires_at <= now:
-            tm = await self._build(context)
-            self._maps[key] = tm
-            while len(self._maps) > self._cache_size:
-                self._maps.popitem(last=False)
+            tm = await self._build_once(key, context)
         else:
             self._maps.move_to_end(key)
         if record_use:
             self._record_use(tm.sources, now)
+        return tm
+
+    async def _build_once(self, key: bytes, context: Any) -> TermMap:
+        """Build a term map; concurrent requests for the same context share one build
+        (a burst of first requests must not run pyld once each)."""
+        pending = self._building.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        fut: asyncio.Future[TermMap] = asyncio.get_running_loop().create_future()
+        self._building[key] = fut
+        try:
+            tm = await self._build(context)
+        except BaseException as exc:
+            fut.set_exception(exc)
+            fut.exception()  # retrieved: a failure nobody else awaited is not "unhandled"
+            raise
+        finally:
+            del self._building[key]
+        fut.set_result(tm)
+        self._maps[key] = tm
+        while len(self._maps) > self._cache_size:
+            self._maps.popitem(last=False)
         return tm
 
     async def _build(self, context: Any) -> TermMap:

@@ -137,9 +137,14 @@ def _positions(c: Any) -> list[Any]:
     return out
 
 
-def bbox_of(geometry: dict[str, Any]) -> Box:
-    """(minlon, minlat, maxlon, maxlat) of a geometry (validated with :func:`validate_geometry`)."""
-    validate_geometry(geometry)
+def bbox_of(geometry: dict[str, Any], *, validated: bool = False) -> Box:
+    """(minlon, minlat, maxlon, maxlat) of a geometry; checked with
+    :func:`validate_geometry` first unless the caller says it already was."""
+    if not validated:
+        validate_geometry(geometry)
+    if geometry.get("type") == "Point":
+        c = geometry["coordinates"]
+        return (float(c[0]), float(c[1]), float(c[0]), float(c[1]))
     pts = _positions(geometry["coordinates"])
     xs = [float(p[0]) for p in pts]
     ys = [float(p[1]) for p in pts]

@@ -111,10 +111,17 @@ def is_datetime(value: Any) -> bool:
     return isinstance(value, str) and bool(_DATETIME.match(value))
 
 
+_VALID_NAMES: set[str] = set()  # names already checked: most payloads repeat a few names
+
+
 def check_name(name: Any, what: str = "attribute name") -> str:
+    if name in _VALID_NAMES:
+        return name  # type: ignore[no-any-return]
     # a leading "@" is reserved for JSON-LD keywords
     if not isinstance(name, str) or not _NAME.match(name) or name.startswith("@"):
         raise BadRequestData(f"invalid {what}: {name!r}")
+    if len(_VALID_NAMES) < 100_000:
+        _VALID_NAMES.add(name)
     return name
 
 

@@ -71,4 +71,5 @@ def geo_boxes(entity: Entity) -> Iterator[tuple[str, tuple[float, float, float, 
     for iri, instances in entity["attrs"].items():
         for inst in instances:
             if inst["type"] == "GeoProperty":
-                yield iri, geo.bbox_of(inst["value"])
+                # stored values were validated on the way in (core.model)
+                yield iri, geo.bbox_of(inst["value"], validated=True)

@@ -6,7 +6,7 @@ import asyncio
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import orjson
@@ -58,7 +58,7 @@ class SqliteStore:
     def open_sync(self) -> None:
         self._wconn = self._connect()
         migrate(self._wconn)
-        self._writer = GroupCommitWriter(self._wconn)
+        self._writer = GroupCommitWriter(self._wconn, combine=self._apply_group)
 
     async def close(self) -> None:
         self.close_sync()
@@ -167,7 +167,7 @@ class SqliteStore:
     ) -> list[Any | NgsiLdError]:
         assert self._writer is not None, "store is not open"
         try:
-            return await self._writer.submit(lambda conn: self._apply(conn, tenant, writes))
+            return await self._writer.submit_combined((tenant, writes))  # type: ignore[no-any-return]
         except BaseException:
             self._w_forget()
             raise
@@ -175,59 +175,44 @@ class SqliteStore:
     def write_many_sync(self, tenant: str, writes: Sequence[tuple[str, WriteFn]]) -> list[Any]:
         assert self._writer is not None, "store is not open"
         try:
-            return self._writer.submit_sync(lambda conn: self._apply(conn, tenant, writes))
+            return self._writer.submit_sync(
+                lambda conn: self._apply_group(conn, [(tenant, writes)])[0]
+            )
         except BaseException:
             self._w_forget()
             raise
 
-    def _apply(
-        self, conn: sqlite3.Connection, tenant: str, writes: Sequence[tuple[str, WriteFn]]
-    ) -> list[Any]:
-        """Runs in the writer thread, inside the group's transaction."""
-        existing: dict[str, tuple[int, Entity] | None] = {}
-        ids = list(dict.fromkeys(eid for eid, _ in writes))
+    def _apply_group(
+        self, conn: sqlite3.Connection, items: list[tuple[str, Sequence[tuple[str, WriteFn]]]]
+    ) -> list[list[Any]]:
+        """Runs in the writer thread, inside the group's transaction: every write of the
+        group, in order (a later write sees an earlier one's result), then one pass of
+        deletes and inserts per tenant."""
+        tenants: dict[str, _TenantWrites] = {}
+        for tenant, writes in items:
+            tw = tenants.get(tenant)
+            if tw is None:
+                tw = tenants[tenant] = _TenantWrites(self._w_tenant_lookup(conn, tenant))
+            tw.prefetch(conn, [eid for eid, _ in writes])
+        out: list[list[Any]] = []
+        for tenant, writes in items:
+            tw = tenants[tenant]
+            out.append([tw.apply(eid, fn, lambda: self._new_rid(conn)) for eid, fn in writes])
+        for tenant, tw in tenants.items():
+            if not tw.removed and not tw.inserts:
+                continue
+            tid = tw.tid if tw.tid is not None else self._w_tenant(conn, tenant)
+            self._delete_rows(conn, tid, tw.removed)
+            self._insert_rows(conn, tid, tw.inserts)
+        return out
+
+    def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
+        """The tenant's id, or None when it does not exist yet (no write created it)."""
         tid = self._w_tenants.get(tenant) if tenant else 0
         if tid is None:
             row = conn.execute("SELECT id FROM tenants WHERE name = ?", (tenant,)).fetchone()
             tid = row[0] if row else None
-        for chunk in _chunks(ids, 500) if tid is not None else ():
-            marks = ",".join("?" * len(chunk))
-            for rid, eid, doc in conn.execute(
-                f"SELECT rid, eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
-                (tid, *chunk),
-            ):
-                existing[eid] = (rid, _loads(doc))
-        results: list[Any] = []
-        removed: dict[int, Entity] = {}  # rid -> the stored entity whose rows go
-        inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
-        for eid, fn in writes:
-            held = existing.get(eid)
-            try:
-                change: Change = fn(held[1] if held else None)
-            except NgsiLdError as exc:
-                results.append(exc)
-                continue
-            results.append(change.result)
-            if change.unchanged:
-                continue
-            if held is not None:
-                rid = held[0]
-                if rid not in inserts:  # stored rows, not a row this group wrote
-                    removed.setdefault(rid, held[1])
-                inserts.pop(rid, None)
-            if change.entity is None:
-                existing[eid] = None
-                continue
-            rid = held[0] if held is not None else self._new_rid(conn)
-            inserts[rid] = (eid, change.entity)
-            existing[eid] = (rid, change.entity)
-        if not removed and not inserts:
-            return results
-        if tid is None:  # first successful write into this tenant creates it
-            tid = self._w_tenant(conn, tenant)
-        self._delete_rows(conn, tid, removed)
-        self._insert_rows(conn, tid, inserts)
-        return results
+        return tid
 
     def _delete_rows(self, conn: sqlite3.Connection, tid: int, removed: dict[int, Entity]) -> None:
         if not removed:
@@ -440,3 +425,47 @@ class ContextTable:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
+
+
+class _TenantWrites:
+    """The writes of one group into one tenant: the stored entities they read, and the
+    rows to delete and insert once the whole group has been applied."""
+
+    def __init__(self, tid: int | None) -> None:
+        self.tid = tid
+        self.existing: dict[str, tuple[int, Entity] | None] = {}
+        self.removed: dict[int, Entity] = {}  # rid -> the stored entity whose rows go
+        self.inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
+
+    def prefetch(self, conn: sqlite3.Connection, ids: list[str]) -> None:
+        if self.tid is None:
+            return
+        wanted = [eid for eid in dict.fromkeys(ids) if eid not in self.existing]
+        for chunk in _chunks(wanted, 500):
+            marks = ",".join("?" * len(chunk))
+            for rid, eid, doc in conn.execute(
+                f"SELECT rid, eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
+                (self.tid, *chunk),
+            ):
+                self.existing[eid] = (rid, _loads(doc))
+
+    def apply(self, eid: str, fn: WriteFn, new_rid: Callable[[], int]) -> Any:
+        held = self.existing.get(eid)
+        try:
+            change: Change = fn(held[1] if held else None)
+        except NgsiLdError as exc:
+            return exc
+        if change.unchanged:
+            return change.result
+        if held is not None:
+            rid = held[0]
+            if rid not in self.inserts:  # stored rows, not a row this group wrote
+                self.removed.setdefault(rid, held[1])
+            self.inserts.pop(rid, None)
+        if change.entity is None:
+            self.existing[eid] = None
+            return change.result
+        rid = held[0] if held is not None else new_rid()
+        self.inserts[rid] = (eid, change.entity)
+        self.existing[eid] = (rid, change.entity)
+        return change.result

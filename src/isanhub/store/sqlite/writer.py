@@ -1,114 +1,129 @@
-"""A single writer thread with group commit.
+"""Group commit on the event loop.
 
-SQLite allows one writer at a time; rather than have request handlers contend for the
-lock, every write is queued to one thread that runs whatever is waiting in a single
-transaction and commits once (one fsync for the group). Each job runs under a savepoint,
-so a failing job rolls back alone. Callers are resumed only after the commit returned:
-an acknowledged write is durable.
+SQLite allows one writer at a time. Every write is queued; once per turn of the event
+loop, everything queued runs in one transaction that commits once (one fsync for the
+group), and only then are the callers resumed: an acknowledged write is durable.
+
+Why on the loop and not in a writer thread: Python's sqlite3 releases the GIL around
+every statement step, and a writer thread must then win the GIL back from the busy event
+loop for each row — measured here, that made a 256-row insert take 130 ms instead of
+1 ms under load. On the loop, the writes run at full speed between requests.
+
+``submit(job)`` runs a function under its own savepoint, so a failing job rolls back
+alone. ``submit_combined(payload)`` hands the payload to ``combine`` together with every
+other payload of the group: a hundred single-entity writes become one pass of inserts.
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any
 
 Job = Callable[[sqlite3.Connection], Any]
-_STOP = object()
-MAX_GROUP = 256
+#: applies the payloads of every ``submit_combined`` job of a group in one pass
+Combine = Callable[[sqlite3.Connection, list[Any]], list[Any]]
+Outcome = tuple[Any, BaseException | None]
+
+
+class _Combined:
+    __slots__ = ("payload",)
+
+    def __init__(self, payload: Any) -> None:
+        self.payload = payload
 
 
 class GroupCommitWriter:
-    def __init__(self, conn: sqlite3.Connection, name: str = "isanhub-writer") -> None:
+    def __init__(self, conn: sqlite3.Connection, combine: Combine | None = None) -> None:
         self._conn = conn
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
+        self._combine = combine
+        self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
+        self._scheduled = False
+        self._lock = threading.Lock()  # callers outside the loop (CLI, tests) share conn
+        self._closed = False
 
     async def submit(self, job: Job) -> Any:
-        """Run ``job(conn)`` in the writer's transaction; return its result once committed."""
+        """Run ``job(conn)`` in the next group's transaction; its result once committed."""
+        if self._closed:
+            raise RuntimeError("the store is closed")
         loop = asyncio.get_running_loop()
         fut: asyncio.Future[Any] = loop.create_future()
-        self._queue.put((job, fut, loop))
+        self._pending.append((job, fut))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
         return await fut
 
+    async def submit_combined(self, payload: Any) -> Any:
+        """Have ``combine`` apply ``payload`` with the rest of its group; its result."""
+        return await self.submit(_Combined(payload))  # type: ignore[arg-type]
+
     def submit_sync(self, job: Job) -> Any:
-        """The same for callers outside an event loop (CLI import, tests)."""
-        done = threading.Event()
-        box: list[Any] = []
-
-        def deliver(result: Any, error: BaseException | None) -> None:
-            box.append((result, error))
-            done.set()
-
-        self._queue.put((job, deliver, None))
-        done.wait()
-        result, error = box[0]
+        """Run ``job`` now in a transaction of its own (for callers that cannot await)."""
+        ((result, error),) = self._run_group([job])
         if error is not None:
             raise error
         return result
 
     def close(self) -> None:
-        self._queue.put(_STOP)
-        self._thread.join()
+        if self._pending:
+            self._flush()
+        self._closed = True
 
-    def _run(self) -> None:
+    def _flush(self) -> None:
+        self._scheduled = False
+        group, self._pending = self._pending, []
+        if not group:
+            return
+        outcomes = self._run_group([job for job, _ in group])
+        for (_job, fut), (result, error) in zip(group, outcomes, strict=True):
+            if fut.cancelled():
+                continue
+            if error is not None:
+                fut.set_exception(error)
+            else:
+                fut.set_result(result)
+
+    def _run_group(self, jobs: list[Any]) -> list[Outcome]:
         conn = self._conn
-        while True:
-            first = self._queue.get()
-            if first is _STOP:
-                return
-            group = [first]
-            stop = False
-            while len(group) < MAX_GROUP:
-                try:
-                    nxt = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is _STOP:
-                    stop = True
-                    break
-                group.append(nxt)
-            outcomes = self._run_group(conn, group)
-            for (_job, target, loop), (result, error) in zip(group, outcomes, strict=True):
-                if loop is None:
-                    target(result, error)
-                else:
-                    loop.call_soon_threadsafe(_resolve, target, result, error)
-            if stop:
-                return
-
-    @staticmethod
-    def _run_group(
-        conn: sqlite3.Connection, group: list[Any]
-    ) -> list[tuple[Any, BaseException | None]]:
-        outcomes: list[tuple[Any, BaseException | None]] = []
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            for job, _target, _loop in group:
-                conn.execute("SAVEPOINT job")
-                try:
-                    outcomes.append((job(conn), None))
-                    conn.execute("RELEASE job")
-                except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                    conn.execute("ROLLBACK TO job")
-                    conn.execute("RELEASE job")
-                    outcomes.append((None, exc))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:  # the commit itself failed: nothing is durable
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            return [(None, exc)] * len(group)
+        outcomes: list[Outcome] = [(None, None)] * len(jobs)
+        combined = [i for i, job in enumerate(jobs) if isinstance(job, _Combined)]
+        with self._lock:
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                if combined:
+                    assert self._combine is not None, "submit_combined needs a combine function"
+                    payloads = [jobs[i].payload for i in combined]
+                    results = _guarded(conn, self._combine, payloads, len(combined))
+                    for i, outcome in zip(combined, results, strict=True):
+                        outcomes[i] = outcome
+                for i, job in enumerate(jobs):
+                    if not isinstance(job, _Combined):
+                        outcomes[i] = _guarded(conn, _single, job, 1)[0]
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:  # the commit itself failed: nothing is durable
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                return [(None, exc)] * len(jobs)
         return outcomes
 
 
-def _resolve(fut: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
-    if fut.cancelled():
-        return
-    if error is not None:
-        fut.set_exception(error)
-    else:
-        fut.set_result(result)
+def _single(conn: sqlite3.Connection, job: Job) -> list[Any]:
+    return [job(conn)]
+
+
+def _guarded(
+    conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection, Any], list[Any]], arg: Any, n: int
+) -> list[Outcome]:
+    """Run ``fn`` under a savepoint: its n results, or its exception n times (rolled back)."""
+    conn.execute("SAVEPOINT job")
+    try:
+        results = fn(conn, arg)
+        conn.execute("RELEASE job")
+        return [(r, None) for r in results]
+    except BaseException as exc:  # noqa: BLE001 - handed to the callers
+        conn.execute("ROLLBACK TO job")
+        conn.execute("RELEASE job")
+        return [(None, exc)] * n
