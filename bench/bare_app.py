@@ -74,6 +74,7 @@ def main() -> None:
         access_log=False,
         loop="auto",
         http="auto",
+        proxy_headers=False,  # the broker reads no client address: skip the rewrite
     )
 
 

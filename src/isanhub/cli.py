@@ -111,6 +111,7 @@ def serve(settings: Settings) -> int:
         access_log=False,
         loop="auto",
         http="auto",
+        proxy_headers=False,  # the broker reads no client address: skip the rewrite
     )
     return 0
 

@@ -272,7 +272,7 @@ def test_unexpected_exception_is_internal_error_problem(
     async def boom(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(app.state.hub.store, "get", boom)
+    monkeypatch.setattr(app.state.hub.store, "get_doc", boom)
     with TestClient(app, raise_server_exceptions=False) as client:
         resp = client.get(f"{B}/entities/urn:ngsi-ld:Vehicle:A1")
     body = problem(resp, 500, "InternalError")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -14,7 +15,7 @@ from isanhub.api.params import query_from, split_list, view_from
 from isanhub.core import typeexpr
 from isanhub.core.errors import AlreadyExists, BadRequestData, InvalidRequest, ResourceNotFound
 from isanhub.core.model import Entity, check_uri, expand_entity, expand_fragment, now_iso
-from isanhub.core.render import View
+from isanhub.core.render import NORMALIZED, View, render_entity
 from isanhub.core.update import merge_fragment, replace_entity
 from isanhub.store.base import Change
 
@@ -47,7 +48,8 @@ async def create(hub: Hub, request: Request) -> Response:
     return Response(status_code=201, headers={"Location": location})
 
 
-_DEFAULT_VIEW = View()
+_DEFAULT_VIEW = NORMALIZED
+_PRODUCED = (http.JSON, http.JSONLD, http.GEOJSON)
 
 
 def _view(request: Request, terms: Any) -> Any:
@@ -68,14 +70,30 @@ def _view(request: Request, terms: Any) -> Any:
     )
 
 
+#: rendered default-view bodies by (stored document, term map): the same stored text
+#: compacted with the same context is the same response (cleared when full)
+_RENDERED: dict[tuple[str, object], bytes] = {}
+_RENDERED_MAX = 4096
+
+
 async def retrieve(hub: Hub, request: Request) -> Response:
     eid = _entity_id(request)
     context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
     view = _view(request, terms)
-    entity = await hub.store.get(tenant, eid)
-    if entity is None:
+    doc = await hub.store.get_doc(tenant, eid)
+    if doc is None:
         raise ResourceNotFound(f"entity {eid} not found")
+    if view is _DEFAULT_VIEW and http.accept(request, _PRODUCED) == http.JSON:
+        # the most frequent read: served from the cache of rendered bodies
+        body = _RENDERED.get((doc, terms))
+        if body is None:
+            body = orjson.dumps(render_entity(orjson.loads(doc), terms))
+            if len(_RENDERED) >= _RENDERED_MAX:
+                _RENDERED.clear()
+            _RENDERED[(doc, terms)] = body
+        return http.JSONBody(body, 200, http.JSON, {"Link": hub.link_for(context)})
+    entity = orjson.loads(doc)
     has_query = bool(request.scope.get("query_string"))
     wanted_type = request.query_params.get("type") if has_query else None
     if wanted_type:

@@ -46,6 +46,8 @@ def render_entity(
     entity: Entity, terms: CompactTerms, view: View = NORMALIZED, linker: Linker | None = None
 ) -> dict[str, Any]:
     """The entity as the client asked; {} when pick/omit leave nothing."""
+    if linker is None and (view is NORMALIZED or view == NORMALIZED):
+        return _plain(entity, terms)
     pick, omit = view.pick, view.omit
     out: dict[str, Any] = {}
     if keeps("id", pick, omit):
@@ -76,6 +78,42 @@ def render_entity(
             continue
         rendered = [_instance(i, terms, view, link) for i in instances]
         out[name] = rendered[0] if len(rendered) == 1 else rendered
+    return out
+
+
+_NOT_SHOWN = frozenset({"createdAt", "modifiedAt", "attrs"})
+
+
+def _plain(entity: Entity, terms: CompactTerms) -> dict[str, Any]:
+    """The default view (normalized, no options): the most frequent read, kept short."""
+    types = entity["type"]
+    out: dict[str, Any] = {
+        "id": entity["id"],
+        "type": terms.compact_type(types[0])
+        if len(types) == 1
+        else [terms.compact_type(t) for t in types],
+    }
+    if "scope" in entity:
+        s = entity["scope"]
+        out["scope"] = s[0] if len(s) == 1 else s
+    for iri, instances in entity["attrs"].items():
+        if len(instances) == 1:
+            out[terms.compact_attr(iri)] = _plain_instance(instances[0], terms)
+        else:
+            out[terms.compact_attr(iri)] = [_plain_instance(i, terms) for i in instances]
+    return out
+
+
+def _plain_instance(inst: Instance, terms: CompactTerms) -> dict[str, Any]:
+    out = {k: v for k, v in inst.items() if k not in _NOT_SHOWN}
+    if out["type"] == "VocabProperty":
+        out["vocab"] = _value(inst, terms)
+    if "objectType" in out:
+        out["objectType"] = terms.compact_type(out["objectType"])
+    subs = inst.get("attrs")
+    if subs:
+        for sub_iri, sub in subs.items():
+            out[terms.compact_attr(sub_iri)] = _plain_instance(sub, terms)
     return out
 
 

@@ -95,6 +95,10 @@ class Store(Protocol):
     async def get(self, tenant: str, entity_id: str) -> Entity | None:
         """One entity by id, or None."""
 
+    async def get_doc(self, tenant: str, entity_id: str) -> str | None:
+        """One entity's stored document (its normal form as JSON text), or None: equal
+        texts are equal entities, so callers may cache what they derive from it."""
+
     async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
         """The entities among ``entity_ids`` that exist, by id."""
 

@@ -279,13 +279,17 @@ class SqliteStore:
 
     # --- reads -----------------------------------------------------------------------
     async def get(self, tenant: str, entity_id: str) -> Entity | None:
+        doc = await self.get_doc(tenant, entity_id)
+        return _loads(doc) if doc is not None else None
+
+    async def get_doc(self, tenant: str, entity_id: str) -> str | None:
         tid = self._require_tenant(tenant)
         row = (
             self._reader()
             .execute("SELECT doc FROM entities WHERE tenant = ? AND eid = ?", (tid, entity_id))
             .fetchone()
         )
-        return _loads(row[0]) if row else None
+        return row[0] if row else None  # type: ignore[no-any-return]
 
     async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
         tid = self._require_tenant(tenant)
