@@ -189,11 +189,14 @@ class SqliteStore:
         group, in order (a later write sees an earlier one's result), then one pass of
         deletes and inserts per tenant."""
         tenants: dict[str, _TenantWrites] = {}
+        wanted: dict[str, list[str]] = {}
         for tenant, writes in items:
-            tw = tenants.get(tenant)
-            if tw is None:
-                tw = tenants[tenant] = _TenantWrites(self._w_tenant_lookup(conn, tenant))
-            tw.prefetch(conn, [eid for eid, _ in writes])
+            if tenant not in tenants:
+                tenants[tenant] = _TenantWrites(self._w_tenant_lookup(conn, tenant))
+                wanted[tenant] = []
+            wanted[tenant].extend(eid for eid, _ in writes)
+        for tenant, ids in wanted.items():  # one look-up per tenant for the whole group
+            tenants[tenant].prefetch(conn, ids)
         out: list[list[Any]] = []
         for tenant, writes in items:
             tw = tenants[tenant]
