@@ -65,18 +65,10 @@ ENTITY_RESERVED = {
     "createdAt",
     "modifiedAt",
     "deletedAt",
-    "location_",
-    "operationSpace_",
 }
-GEO_TYPES = {
-    "Point",
-    "MultiPoint",
-    "LineString",
-    "MultiLineString",
-    "Polygon",
-    "MultiPolygon",
-    "GeometryCollection",
-}
+# every GeoJSON geometry name, so that a concise geometry value is recognised as one and
+# then gets geo.validate_geometry's clear error when its type is not allowed
+GEO_TYPES = geo.GEOMETRY_TYPES | {"GeometryCollection"}
 NULL_URI = "urn:ngsi-ld:null"
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
