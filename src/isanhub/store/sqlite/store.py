@@ -205,8 +205,18 @@ class SqliteStore:
             if not tw.removed and not tw.inserts:
                 continue
             tid = tw.tid if tw.tid is not None else self._w_tenant(conn, tenant)
-            self._delete_rows(conn, tid, tw.removed)
-            self._insert_rows(conn, tid, tw.inserts)
+            changed = [
+                (rid, _loads(tw.removed[rid]), eid, new)
+                for rid, (eid, new) in tw.inserts.items()
+                if rid in tw.removed
+            ]
+            self._delete_rows(
+                conn, tid, {r: _loads(d) for r, d in tw.removed.items() if r not in tw.inserts}
+            )
+            self._insert_rows(
+                conn, tid, {r: x for r, x in tw.inserts.items() if r not in tw.removed}
+            )
+            self._update_rows(conn, tid, changed)
         return out
 
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
@@ -237,6 +247,67 @@ class SqliteStore:
         )
         if geo_rows:
             conn.executemany("DELETE FROM geo WHERE gid = ?", geo_rows)
+
+    def _update_rows(
+        self, conn: sqlite3.Connection, tid: int, changed: list[tuple[int, Entity, str, Entity]]
+    ) -> None:
+        """Rewrite only what changed: the document, and the index rows of the attributes
+        (types, geometries) that differ. An append of two attributes to a large entity
+        touches two attributes' rows, not the entity's whole index."""
+        if not changed:
+            return
+        intern = self._w_intern
+        docs: list[tuple[str, int]] = []
+        drop_attrs: list[tuple[int, int]] = []
+        add_attrs: list[tuple[int, int, int, int, Any]] = []
+        drop_types: list[tuple[int, int, int]] = []
+        add_types: list[tuple[int, int, int]] = []
+        geo_redo: dict[int, tuple[Entity, Entity]] = {}
+        for rid, old, _eid, new in changed:
+            docs.append((_dumps(new).decode(), rid))
+            if old["type"] != new["type"]:
+                drop_types.extend((tid, intern(conn, t), rid) for t in old["type"])
+                add_types.extend((tid, intern(conn, t), rid) for t in new["type"])
+            old_attrs, new_attrs = old["attrs"], new["attrs"]
+            for iri in old_attrs.keys() | new_attrs.keys():
+                before, after = old_attrs.get(iri), new_attrs.get(iri)
+                if before == after:
+                    continue
+                nid = intern(conn, iri)
+                drop_attrs.append((rid, nid))
+                if after:
+                    rows = attr_values({"attrs": {iri: after}})
+                    add_attrs.extend(
+                        (rid, nid, seq, kind, val) for seq, (_i, kind, val) in enumerate(rows)
+                    )
+                if any(i["type"] == "GeoProperty" for i in (before or []) + (after or [])):
+                    geo_redo[rid] = (old, new)
+        conn.executemany("UPDATE entities SET doc = ? WHERE rid = ?", docs)
+        if drop_types:
+            conn.executemany(
+                "DELETE FROM entity_types WHERE tenant = ? AND type = ? AND rid = ?", drop_types
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO entity_types(tenant, type, rid) VALUES (?,?,?)", add_types
+            )
+        conn.executemany("DELETE FROM attrs WHERE rid = ? AND name = ?", drop_attrs)
+        conn.executemany(
+            "INSERT INTO attrs(rid, name, seq, kind, val) VALUES (?,?,?,?,?)", add_attrs
+        )
+        for rid, (old, new) in geo_redo.items():
+            n_old = sum(i["type"] == "GeoProperty" for v in old["attrs"].values() for i in v)
+            conn.executemany(
+                "DELETE FROM geo WHERE gid = ?",
+                [(rid * GEO_SLOTS + n,) for n in range(min(n_old, GEO_SLOTS))],
+            )
+            conn.executemany(
+                "INSERT INTO geo(gid, minx, maxx, miny, maxy, rid, name) VALUES (?,?,?,?,?,?,?)",
+                [
+                    (rid * GEO_SLOTS + n, b[0], b[2], b[1], b[3], rid, intern(conn, iri))
+                    for n, (iri, b) in enumerate(geo_boxes(new))
+                    if n < GEO_SLOTS
+                ],
+            )
 
     def _insert_rows(
         self, conn: sqlite3.Connection, tid: int, inserts: dict[int, tuple[str, Entity]]
@@ -440,8 +511,11 @@ class _TenantWrites:
 
     def __init__(self, tid: int | None) -> None:
         self.tid = tid
-        self.existing: dict[str, tuple[int, Entity] | None] = {}
-        self.removed: dict[int, Entity] = {}  # rid -> the stored entity whose rows go
+        # eid -> (rid, entity, its stored text or None when this group wrote it)
+        self.existing: dict[str, tuple[int, Entity, str | None] | None] = {}
+        # rid -> the stored text of an entity whose rows change: write functions change
+        # the entity they are given in place, so the old state is decoded again from this
+        self.removed: dict[int, str] = {}
         self.inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
 
     def prefetch(self, conn: sqlite3.Connection, ids: list[str]) -> None:
@@ -454,7 +528,7 @@ class _TenantWrites:
                 f"SELECT rid, eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
                 (self.tid, *chunk),
             ):
-                self.existing[eid] = (rid, _loads(doc))
+                self.existing[eid] = (rid, _loads(doc), doc)
 
     def apply(self, eid: str, fn: WriteFn, new_rid: Callable[[], int]) -> Any:
         held = self.existing.get(eid)
@@ -466,13 +540,13 @@ class _TenantWrites:
             return change.result
         if held is not None:
             rid = held[0]
-            if rid not in self.inserts:  # stored rows, not a row this group wrote
-                self.removed.setdefault(rid, held[1])
+            if rid not in self.inserts and held[2] is not None:  # rows already stored
+                self.removed.setdefault(rid, held[2])
             self.inserts.pop(rid, None)
         if change.entity is None:
             self.existing[eid] = None
             return change.result
         rid = held[0] if held is not None else new_rid()
         self.inserts[rid] = (eid, change.entity)
-        self.existing[eid] = (rid, change.entity)
+        self.existing[eid] = (rid, change.entity, None)
         return change.result
