@@ -24,7 +24,7 @@ async def add(hub: Hub, request: Request) -> Response:
     local_id, _url = hub.contexts.add_hosted(document)
     # The Location is the path of the new resource on this broker (as for entities); the
     # absolute URL to use in Link headers is the "URL" of its details.
-    return Response(status_code=201, headers={"Location": HOSTED_PATH + local_id})
+    return http.created(HOSTED_PATH + local_id)
 
 
 async def list_all(hub: Hub, request: Request) -> Response:

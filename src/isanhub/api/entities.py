@@ -45,7 +45,7 @@ async def create(hub: Hub, request: Request) -> Response:
 
     await hub.store.write(http.tenant_of(request), entity["id"], write)
     location = f"{BASE}/entities/{quote(entity['id'], safe=':/')}"
-    return Response(status_code=201, headers={"Location": location})
+    return http.created(location)
 
 
 _DEFAULT_VIEW = NORMALIZED

@@ -234,8 +234,27 @@ def problem_response(err: NgsiLdError) -> Response:
     return json_response(err.problem(), err.status)
 
 
+class Bodiless(Response):
+    """A response without a body (201 with Location, 204), headers built directly."""
+
+    def __init__(self, status: int, headers: dict[str, str] | None = None) -> None:
+        self.status_code = status
+        self.body = b""
+        self.background = None
+        raw = [] if status == 204 else [(b"content-length", b"0")]
+        if headers:
+            raw.extend(
+                (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()
+            )
+        self.raw_headers = raw
+
+
 def no_content(headers: dict[str, str] | None = None) -> Response:
-    return Response(status_code=204, headers=headers)
+    return Bodiless(204, headers)
+
+
+def created(location: str) -> Response:
+    return Bodiless(201, {"Location": location})
 
 
 def link_header(url: str) -> str:
