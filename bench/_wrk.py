@@ -162,3 +162,59 @@ def measure(
     server.wait_idle()  # the requests still in flight used CPU too, but are not counted
     result.server_cpu_s = server.cpu_seconds() - cpu
     return result
+
+
+def post_rate_vs_bare(
+    bench: str,
+    title: str,
+    min_rate: int,
+    path: str,
+    script: str | Callable[[], str],
+    *,
+    seconds: int,
+    connections: int,
+    threads: int = 1,
+    prepare: Callable[[str], Any] | None = None,
+    **details: Any,
+) -> Any:
+    """A write benchmark: wrk POSTs ``script``'s requests to the broker, then the same
+    bodies to the bare ASGI app (the limit); one Result with both. ``prepare(url)``
+    loads whatever the broker needs first (e.g. the entities an append targets)."""
+    from bench._common import Result, say
+    from bench._server import Server
+
+    with Server.isanhub() as srv:
+        if prepare is not None:
+            prepare(srv.url)
+        hub = measure(
+            srv, srv.url + path, script, seconds=seconds, connections=connections, threads=threads
+        )
+        say(f"  isanhub: {hub.summary()}")
+    with Server.bare(b"{}") as bare:
+        lim = measure(
+            bare,
+            bare.url + path,
+            script,
+            seconds=seconds,
+            connections=connections,
+            threads=threads,
+        )
+        say(f"  bare ASGI: {lim.summary()}")
+    return Result(
+        bench=bench,
+        name=title,
+        figure=hub.rate,
+        unit="req/s",
+        limit=lim.rate,
+        limit_name="bare ASGI POST, same bodies",
+        kind="rate",
+        target=f">= {min_rate:,}/s",
+        passed=hub.rate >= min_rate and hub.failed == 0,
+        details={
+            **details,
+            "connections": connections,
+            "seconds": seconds,
+            "isanhub": hub.as_details(),
+            "bare": lim.as_details(),
+        },
+    )

@@ -6,10 +6,10 @@ Target: >= 3,500 requests/s.
 
 from __future__ import annotations
 
-from bench._common import Result, say
+from bench._common import Result
 from bench._data import LUA_ENTITY, load
-from bench._server import BASE, Server
-from bench._wrk import THREAD_IDS, measure
+from bench._server import BASE
+from bench._wrk import THREAD_IDS, post_rate_vs_bare
 
 TITLE = "Append two attributes"
 MIN_RATE = 3500
@@ -48,32 +48,16 @@ def run(quick: bool) -> list[Result]:
             "base": BASE,
         }
     )
-    with Server.isanhub() as srv:
-        load(srv.url, entities)
-        url = srv.url + BASE
-        hub = measure(srv, url, script, seconds=seconds, connections=connections, threads=threads)
-        say(f"  isanhub ({entities:,} entities): {hub.summary()}")
-    with Server.bare(b"{}") as bare:
-        url = bare.url + BASE
-        lim = measure(bare, url, script, seconds=seconds, connections=connections, threads=threads)
-        say(f"  bare ASGI: {lim.summary()}")
-    return [
-        Result(
-            bench="append",
-            name=TITLE,
-            figure=hub.rate,
-            unit="req/s",
-            limit=lim.rate,
-            limit_name="bare ASGI POST, same bodies",
-            kind="rate",
-            target=f">= {MIN_RATE:,}/s",
-            passed=hub.rate >= MIN_RATE and hub.failed == 0,
-            details={
-                "entities": entities,
-                "connections": connections,
-                "seconds": seconds,
-                "isanhub": hub.as_details(),
-                "bare": lim.as_details(),
-            },
-        )
-    ]
+    result = post_rate_vs_bare(
+        "append",
+        TITLE,
+        MIN_RATE,
+        BASE,
+        script,
+        seconds=seconds,
+        connections=connections,
+        threads=threads,
+        prepare=lambda url: load(url, entities),
+        entities=entities,
+    )
+    return [result]

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import secrets
 
-from bench._common import Result, say
+from bench._common import Result
 from bench._data import LUA_ENTITY
-from bench._server import BASE, Server
-from bench._wrk import THREAD_IDS, measure
+from bench._server import BASE
+from bench._wrk import THREAD_IDS, post_rate_vs_bare
 
 TITLE = "Create one entity"
 MIN_RATE = 3000
@@ -37,32 +37,14 @@ def script() -> str:
 
 
 def run(quick: bool) -> list[Result]:
-    seconds = 3 if quick else 10
-    connections = 64
-    with Server.isanhub() as srv:
-        url = srv.url + f"{BASE}/entities"
-        hub = measure(srv, url, script, seconds=seconds, connections=connections)
-        say(f"  isanhub: {hub.summary()}")
-    with Server.bare(b"{}") as bare:
-        url = bare.url + f"{BASE}/entities"
-        lim = measure(bare, url, script, seconds=seconds, connections=connections)
-        say(f"  bare ASGI: {lim.summary()}")
     return [
-        Result(
-            bench="create",
-            name=TITLE,
-            figure=hub.rate,
-            unit="req/s",
-            limit=lim.rate,
-            limit_name="bare ASGI POST, same bodies",
-            kind="rate",
-            target=f">= {MIN_RATE:,}/s",
-            passed=hub.rate >= MIN_RATE and hub.failed == 0,
-            details={
-                "connections": connections,
-                "seconds": seconds,
-                "isanhub": hub.as_details(),
-                "bare": lim.as_details(),
-            },
+        post_rate_vs_bare(
+            "create",
+            TITLE,
+            MIN_RATE,
+            f"{BASE}/entities",
+            script,
+            seconds=3 if quick else 10,
+            connections=64,
         )
     ]

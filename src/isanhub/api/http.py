@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -257,6 +258,7 @@ def created(location: str) -> Response:
     return Bodiless(201, {"Location": location})
 
 
+@functools.lru_cache(maxsize=1024)  # built once per context URL: it is on every read
 def link_header(url: str) -> str:
     return f'<{url}>; rel="{CONTEXT_REL}"; type="{JSONLD}"'
 

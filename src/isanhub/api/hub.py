@@ -18,7 +18,6 @@ from isanhub.settings import Settings
 from isanhub.store.base import Store
 
 BASE = "/ngsi-ld/v1"
-_LINKS: dict[str, str] = {}  # Link header values by context URL
 
 
 @dataclass
@@ -49,12 +48,7 @@ class Hub:
 
     def link_for(self, context: Any) -> str:
         url = context if isinstance(context, str) else self.settings.core_context
-        header = _LINKS.get(url)
-        if header is None:
-            if len(_LINKS) > 1024:
-                _LINKS.clear()
-            header = _LINKS[url] = http.link_header(url)
-        return header
+        return http.link_header(url)
 
     def entities_response(
         self,

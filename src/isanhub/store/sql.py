@@ -9,6 +9,7 @@ makes them fast. ``Plan.exact`` tells the backend it may page and count in SQL.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -294,13 +295,5 @@ def regexp(pattern: str, value: str | None) -> bool:
     return _compiled(pattern).search(value) is not None
 
 
-_cache: dict[str, re.Pattern[str]] = {}
-
-
-def _compiled(pattern: str) -> re.Pattern[str]:
-    p = _cache.get(pattern)
-    if p is None:
-        if len(_cache) > 256:
-            _cache.clear()
-        p = _cache[pattern] = re.compile(pattern)
-    return p
+#: idPattern runs once per candidate row: compile each pattern once
+_compiled = functools.lru_cache(maxsize=256)(re.compile)
