@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from isanhub.core import geo
 from isanhub.core.model import Entity
 
 #: small integer codes of the attribute types, stored with every attribute row
@@ -66,10 +65,10 @@ def attr_values(entity: Entity) -> Iterator[tuple[str, int, Any]]:
                     yield iri, code, _indexable(v)
 
 
-def geo_boxes(entity: Entity) -> Iterator[tuple[str, tuple[float, float, float, float]]]:
-    """(attribute IRI, bbox) for every GeoProperty instance, for the spatial index."""
+def geo_values(entity: Entity) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(attribute IRI, GeoJSON geometry) for every GeoProperty instance, for the spatial
+    index (stored values were validated on the way in, core.model)."""
     for iri, instances in entity["attrs"].items():
         for inst in instances:
             if inst["type"] == "GeoProperty":
-                # stored values were validated on the way in (core.model)
-                yield iri, geo.bbox_of(inst["value"], validated=True)
+                yield iri, inst["value"]

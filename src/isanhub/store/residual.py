@@ -11,13 +11,17 @@ import orjson
 from isanhub.core import qlang, scopeq
 from isanhub.core.model import Entity
 from isanhub.store.base import Query, QueryResult
+from isanhub.store.sql import regexp
 
 _loads = orjson.loads
 
 
-def filter_page(rows: Iterator[tuple[Any, ...]], query: Query) -> QueryResult:
+def filter_page(
+    rows: Iterator[tuple[Any, ...]], query: Query, id_pattern: str | None = None
+) -> QueryResult:
     """One page (and the count, if asked) of the candidate rows (rid, doc, ...) that pass
-    the exact tests; rows come in the order the page must have."""
+    the exact tests; rows come in the order the page must have. ``id_pattern``: an
+    idPattern the SQL could not check."""
     q = query.q
     geoq = query.geo
     scope_q = query.scope_q
@@ -26,6 +30,8 @@ def filter_page(rows: Iterator[tuple[Any, ...]], query: Query) -> QueryResult:
     matched = 0
     for row in rows:
         entity = _loads(row[1])
+        if id_pattern is not None and not regexp(id_pattern, entity["id"]):
+            continue
         if q is not None and not qlang.evaluate(q, entity):
             continue
         if geoq is not None and not any(

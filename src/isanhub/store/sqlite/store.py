@@ -13,12 +13,14 @@ import orjson
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import sql
+from isanhub.store import rowplan, sql
 from isanhub.store.base import AttributeInfo, Query, QueryResult, TypeInfo, WriteFn
 from isanhub.store.index import KIND_NAMES
 from isanhub.store.residual import filter_page
+from isanhub.store.rowplan import TenantWrites
 from isanhub.store.sqlite import rows
 from isanhub.store.sqlite.contexts import ContextTable
+from isanhub.store.sqlite.dialect import SqliteDialect
 from isanhub.store.sqlite.schema import connect, migrate
 from isanhub.store.sqlite.writer import GroupCommitWriter
 
@@ -179,44 +181,28 @@ class SqliteStore:
     def _apply_group(
         self, conn: sqlite3.Connection, items: list[tuple[str, Sequence[tuple[str, WriteFn]]]]
     ) -> list[list[Any]]:
-        """Runs in the writer thread, inside the group's transaction: every write of the
+        """Runs on the event loop, inside the group's transaction: every write of the
         group, in order (a later write sees an earlier one's result), then one pass of
         deletes and inserts per tenant."""
-        tenants: dict[str, rows.TenantWrites] = {}
+        tenants: dict[str, TenantWrites] = {}
         wanted: dict[str, list[str]] = {}
         for tenant, writes in items:
             if tenant not in tenants:
-                tenants[tenant] = rows.TenantWrites(self._w_tenant_lookup(conn, tenant))
+                tenants[tenant] = TenantWrites(self._w_tenant_lookup(conn, tenant))
                 wanted[tenant] = []
             wanted[tenant].extend(eid for eid, _ in writes)
         for tenant, ids in wanted.items():  # one look-up per tenant for the whole group
-            tenants[tenant].prefetch(conn, ids)
+            rows.prefetch(conn, tenants[tenant], ids)
         out: list[list[Any]] = []
         for tenant, writes in items:
             tw = tenants[tenant]
             out.append([tw.apply(eid, fn, lambda: self._new_rid(conn)) for eid, fn in writes])
         for tenant, tw in tenants.items():
-            if not tw.removed and not tw.inserts:
+            if tw.empty:
                 continue
             tid = tw.tid if tw.tid is not None else self._w_tenant(conn, tenant)
-            changed = [
-                (rid, _loads(tw.removed[rid]), eid, new)
-                for rid, (eid, new) in tw.inserts.items()
-                if rid in tw.removed
-            ]
-            rows.delete_rows(
-                conn,
-                tid,
-                {r: _loads(d) for r, d in tw.removed.items() if r not in tw.inserts},
-                self._w_intern,
-            )
-            rows.insert_rows(
-                conn,
-                tid,
-                {r: x for r, x in tw.inserts.items() if r not in tw.removed},
-                self._w_intern,
-            )
-            rows.update_rows(conn, tid, changed, self._w_intern)
+            plan = rowplan.build(tw, lambda iri: self._w_intern(conn, iri))
+            rows.execute(conn, tid, plan)
         return out
 
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
@@ -244,7 +230,7 @@ class SqliteStore:
     async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
         tid = self._require_tenant(tenant)
         out: dict[str, Entity] = {}
-        for chunk in rows.chunks(list(entity_ids), 500):
+        for chunk in rowplan.chunks(list(entity_ids), 500):
             marks = ",".join("?" * len(chunk))
             for eid, doc in self._reader().execute(
                 f"SELECT eid, doc FROM entities WHERE tenant = ? AND eid IN ({marks})",
@@ -258,7 +244,7 @@ class SqliteStore:
         return await asyncio.to_thread(self.query_sync, tid, query)
 
     def query_sync(self, tid: int, query: Query) -> QueryResult:
-        plan = sql.plan_query(query, tid, self._name_id)
+        plan = sql.plan_query(query, self._name_id, SqliteDialect(tid))
         if plan.empty:
             return QueryResult([], 0 if query.count else None)
         conn = self._reader()
@@ -270,7 +256,7 @@ class SqliteStore:
             if query.count:
                 count = conn.execute(plan.count_sql, plan.count_params).fetchone()[0]
             return QueryResult([_loads(row[1]) for row in rows], count)
-        return filter_page(conn.execute(plan.sql, plan.params), query)
+        return filter_page(conn.execute(plan.sql, plan.params), query, plan.id_pattern)
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         tid = self._require_tenant(tenant)

@@ -1,0 +1,163 @@
+"""How a group of entity writes changes the tables, shared by the SQL backends.
+
+The write functions of a group run against the stored entities (``TenantWrites``); what
+they decided becomes a ``RowPlan``: the rows each table loses and gains. A backend only
+executes the plan with its own statements. An entity that changed rewrites its document
+and the index rows of the attributes that differ, so an append of two attributes to a
+large entity touches two attributes' rows, not the entity's whole index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from isanhub.core.errors import NgsiLdError
+from isanhub.core.model import Entity
+from isanhub.store.base import Change, WriteFn
+from isanhub.store.index import attr_values, geo_values
+
+#: the interned integer id of a name (type or attribute IRI)
+Intern = Callable[[str], int]
+_dumps = orjson.dumps
+_loads = orjson.loads
+
+
+def chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+class TenantWrites:
+    """The writes of one group into one tenant: the stored entities they read, and the
+    entities to delete and write once the whole group has been applied."""
+
+    def __init__(self, tid: Any) -> None:
+        self.tid = tid  # the backend's handle of the tenant, None when it does not exist
+        # eid -> (rid, entity, its stored text or None when this group wrote it)
+        self.existing: dict[str, tuple[int, Entity, str | None] | None] = {}
+        # rid -> the stored text of an entity whose rows change: write functions change
+        # the entity they are given in place, so the old state is decoded again from this
+        self.removed: dict[int, str] = {}
+        self.inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
+
+    def missing(self, ids: list[str]) -> list[str]:
+        """The ids among ``ids`` whose stored state has not been read yet."""
+        return [eid for eid in dict.fromkeys(ids) if eid not in self.existing]
+
+    def stored(self, rid: int, eid: str, doc: str) -> None:
+        """Record an entity as read from the store."""
+        self.existing[eid] = (rid, _loads(doc), doc)
+
+    def apply(self, eid: str, fn: WriteFn, new_rid: Callable[[], int]) -> Any:
+        held = self.existing.get(eid)
+        try:
+            change: Change = fn(held[1] if held else None)
+        except NgsiLdError as exc:
+            return exc
+        if change.unchanged:
+            return change.result
+        if held is not None:
+            rid = held[0]
+            if rid not in self.inserts and held[2] is not None:  # rows already stored
+                self.removed.setdefault(rid, held[2])
+            self.inserts.pop(rid, None)
+        if change.entity is None:
+            self.existing[eid] = None
+            return change.result
+        rid = held[0] if held is not None else new_rid()
+        self.inserts[rid] = (eid, change.entity)
+        self.existing[eid] = (rid, change.entity, None)
+        return change.result
+
+    @property
+    def empty(self) -> bool:
+        return not self.removed and not self.inserts
+
+    def names(self) -> set[str]:
+        """Every type and attribute name the rows of this group refer to."""
+        out: set[str] = set()
+        for doc in self.removed.values():
+            old = _loads(doc)
+            out.update(old["type"], old["attrs"])
+        for _eid, new in self.inserts.values():
+            out.update(new["type"], new["attrs"])
+        return out
+
+
+@dataclass
+class RowPlan:
+    """The rows a group removes and adds, table by table (deletes run first)."""
+
+    gone: list[int] = field(default_factory=list)  # rids of deleted entities
+    new_entities: list[tuple[int, str, str]] = field(default_factory=list)  # rid, eid, doc
+    new_docs: list[tuple[str, int]] = field(default_factory=list)  # doc, rid (changed)
+    drop_types: list[tuple[int, int]] = field(default_factory=list)  # type id, rid
+    add_types: list[tuple[int, int]] = field(default_factory=list)
+    drop_attrs: list[tuple[int, int]] = field(default_factory=list)  # rid, name id
+    add_attrs: list[tuple[int, int, int, int, Any]] = field(default_factory=list)
+    #: (rid, number of geometry rows it had): rewritten or gone
+    drop_geo: list[tuple[int, int]] = field(default_factory=list)
+    #: (rid, ordinal within the entity, name id, GeoJSON geometry)
+    add_geo: list[tuple[int, int, int, dict[str, Any]]] = field(default_factory=list)
+
+
+def _geo_count(entity: Entity) -> int:
+    return sum(i["type"] == "GeoProperty" for v in entity["attrs"].values() for i in v)
+
+
+def build(tw: TenantWrites, intern: Intern) -> RowPlan:
+    """The rows to delete and insert for everything ``tw`` decided."""
+    plan = RowPlan()
+    for rid, doc in tw.removed.items():
+        old = _loads(doc)
+        if rid in tw.inserts:
+            _changed(plan, rid, old, tw.inserts[rid][1], intern)
+            continue
+        plan.gone.append(rid)
+        plan.drop_types.extend((intern(t), rid) for t in old["type"])
+        if n_geo := _geo_count(old):
+            plan.drop_geo.append((rid, n_geo))
+    for rid, (eid, entity) in tw.inserts.items():
+        if rid in tw.removed:
+            continue
+        plan.new_entities.append((rid, eid, _dumps(entity).decode()))
+        plan.add_types.extend((intern(t), rid) for t in entity["type"])
+        plan.add_attrs.extend(
+            (rid, intern(iri), seq, kind, val)
+            for seq, (iri, kind, val) in enumerate(attr_values(entity))
+        )
+        plan.add_geo.extend(
+            (rid, n, intern(iri), value) for n, (iri, value) in enumerate(geo_values(entity))
+        )
+    return plan
+
+
+def _changed(plan: RowPlan, rid: int, old: Entity, new: Entity, intern: Intern) -> None:
+    plan.new_docs.append((_dumps(new).decode(), rid))
+    if old["type"] != new["type"]:
+        plan.drop_types.extend((intern(t), rid) for t in old["type"])
+        plan.add_types.extend((intern(t), rid) for t in new["type"])
+    old_attrs, new_attrs = old["attrs"], new["attrs"]
+    geo_changed = False
+    for iri in old_attrs.keys() | new_attrs.keys():
+        before, after = old_attrs.get(iri), new_attrs.get(iri)
+        if before == after:
+            continue
+        nid = intern(iri)
+        plan.drop_attrs.append((rid, nid))
+        if after:
+            rows = attr_values({"attrs": {iri: after}})
+            plan.add_attrs.extend(
+                (rid, nid, seq, kind, val) for seq, (_i, kind, val) in enumerate(rows)
+            )
+        if any(i["type"] == "GeoProperty" for i in (before or []) + (after or [])):
+            geo_changed = True
+    if geo_changed:
+        plan.drop_geo.append((rid, _geo_count(old)))
+        plan.add_geo.extend(
+            (rid, n, intern(iri), value) for n, (iri, value) in enumerate(geo_values(new))
+        )
