@@ -1,18 +1,79 @@
-"""Shared fixtures: an app on a fresh SQLite file per test, called in-process."""
+"""Shared fixtures: an app on a fresh store per test, called in-process.
+
+Every test that takes ``settings`` or ``client`` runs twice: on a fresh SQLite file and
+on a fresh hub (its own schemas) in the PostgreSQL at ``ISANHUB_TEST_POSTGRES``
+(default: the local server, database isanhub_test, created when missing). Without a
+reachable PostgreSQL with PostGIS, the PostgreSQL half skips and says why."""
 
 from __future__ import annotations
 
+import functools
+import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from starlette.testclient import TestClient
 
 from isanhub.api.app import create_app
 from isanhub.settings import Settings
 
 CORE = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
+PG_URL = os.environ.get(
+    "ISANHUB_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/isanhub_test"
+)
+_hubs = itertools.count()
+
+
+@functools.cache
+def postgres_unavailable() -> str | None:
+    """Why the PostgreSQL tests cannot run here, or None (creates the test database)."""
+    base, _, dbname = PG_URL.rpartition("/")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True, connect_timeout=3) as conn:
+            if not conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (dbname,)
+            ).fetchone():
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
+        with psycopg.connect(PG_URL, autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"PostgreSQL with PostGIS needed at {PG_URL}: {first}"
+    return None
+
+
+def drop_hub(namespace: str) -> None:
+    """Drop every schema of a test hub."""
+    with psycopg.connect(PG_URL, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname = %s OR nspname LIKE %s",
+            (namespace, namespace.replace("_", "\\_") + "\\_%"),
+        ).fetchall()
+        for (name,) in rows:
+            conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty hub in the test PostgreSQL (dropped afterwards)."""
+    reason = postgres_unavailable()
+    if reason:
+        pytest.skip(reason)
+    namespace = f"test{os.getpid()}_{next(_hubs)}"
+    yield f"{PG_URL}?schema={namespace}"
+    drop_hub(namespace)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh store on each backend."""
+    if request.param == "postgres":
+        return str(request.getfixturevalue("postgres_url"))
+    return f"sqlite:///{tmp_path / 'hub.db'}"
 
 
 def make_settings(tmp_path: Path, **overrides: object) -> Settings:
@@ -26,8 +87,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return make_settings(tmp_path)
+def settings(tmp_path: Path, db_url: str) -> Settings:
+    return make_settings(tmp_path, db=db_url)
 
 
 @pytest.fixture

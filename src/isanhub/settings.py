@@ -31,6 +31,8 @@ class Settings:
     max_limit: int = 1000
     #: write durability: FULL (fsync every group commit) or NORMAL (survives a process kill)
     sqlite_synchronous: str = "FULL"
+    #: PostgreSQL connections each API process keeps open (at most)
+    pg_pool_size: int = 10
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
 

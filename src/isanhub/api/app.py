@@ -82,7 +82,9 @@ def build_router(hub: Hub) -> Router:
 def create_app(settings: Settings | None = None, store: Store | None = None) -> App:
     """The ASGI application. Without ``store``, one is opened from ``settings.db``."""
     settings = settings or Settings.from_env()
-    store = store or open_store(settings.db, synchronous=settings.sqlite_synchronous)
+    store = store or open_store(
+        settings.db, synchronous=settings.sqlite_synchronous, pool_size=settings.pg_pool_size
+    )
     resolver = ContextResolver(
         core_url=settings.core_context,
         public_base=settings.base_url,

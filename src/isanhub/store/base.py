@@ -130,13 +130,22 @@ class Store(Protocol):
         """Persistence for hosted and cached @contexts (/jsonldContexts)."""
 
 
-def open_store(url: str, **options: Any) -> Store:
-    """The backend for a database URL: sqlite:///path (or :memory:) or postgresql://..."""
+def open_store(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -> Store:
+    """The backend for a database URL: sqlite:///path (or :memory:) or
+    postgresql://user@host:port/database[?schema=name]. ``synchronous`` is SQLite's
+    durability setting; ``pool_size`` the PostgreSQL connections of this process."""
     if url.startswith("sqlite:"):
         from isanhub.store.sqlite import SqliteStore
 
         # sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:
         path = url.removeprefix("sqlite:").removeprefix("//")
         path = path.removeprefix("/")
-        return SqliteStore(path or ":memory:", **options)
-    raise ValueError(f"unsupported database URL {url!r}: use sqlite:///path/to/file.db")
+        return SqliteStore(path or ":memory:", synchronous=synchronous)
+    if url.startswith(("postgresql:", "postgres:")):
+        from isanhub.store.postgres import PostgresStore
+
+        return PostgresStore(url, pool_size=pool_size)
+    raise ValueError(
+        f"unsupported database URL {url!r}: use sqlite:///path/to/file.db"
+        " or postgresql://user@host:5432/database"
+    )
