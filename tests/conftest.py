@@ -20,6 +20,7 @@ from starlette.testclient import TestClient
 
 from isanhub.api.app import create_app
 from isanhub.settings import Settings
+from servers import Broker
 
 CORE = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld"
 PG_URL = os.environ.get(
@@ -106,3 +107,12 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and exitstatus == 0:
         reporter.write_line(f"CI: {skipped} test(s) skipped; in CI every service must be present")
         session.exitstatus = 1
+
+
+@pytest.fixture
+def brokers() -> Iterator[list[Broker]]:
+    """Real ``isanhub serve`` processes a test starts (tests/servers.py); stopped after it."""
+    started: list[Broker] = []
+    yield started
+    for broker in started:
+        broker.stop()

@@ -1,38 +1,30 @@
 """Nothing acknowledged is ever lost (DESIGN decision 5), tested on a real process.
 
 Several threads write to an ``isanhub serve`` process (single creates and batch upserts),
-the process is killed with SIGKILL in the middle, and a new process on the same file must
-hold every write that was answered 2xx, complete and exact, and no entity that is a mix
-of two writes. The rounds share one database file, so each restart also recovers what
-the earlier kills left behind.
+the process is killed with SIGKILL in the middle, and a new process on the same database
+must hold every write that was answered 2xx, complete and exact, no entity that is a mix
+of two writes, and no batch half applied. The rounds share one database, so each restart
+also recovers what the earlier kills left behind. Runs on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
+
+from servers import Broker, needs_isanhub
 
 B = "/ngsi-ld/v1"
 THREADS = 6
-BATCH = 5
+BATCH = 20
 #: seconds of writing (from the first acknowledged write) before the kill, one round each
 KILL_DELAYS = (0.05, 0.25, 0.5, 0.8)
-ISANHUB = Path(sys.executable).with_name("isanhub")
-
-pytestmark = pytest.mark.skipif(
-    not ISANHUB.exists() or sys.platform == "win32", reason="needs the isanhub script, POSIX"
-)
+pytestmark = needs_isanhub
 
 
 def payload(eid: str, stamp: str, n: int) -> dict[str, Any]:
@@ -121,73 +113,6 @@ class Writer:
         return may, must
 
 
-class Broker:
-    """``isanhub serve`` on a free port and a given database file."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ISANHUB_")}
-        env["ISANHUB_LOG_LEVEL"] = "warning"
-        self.log = log
-        with log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                [str(ISANHUB), "serve", "--host", "127.0.0.1", "--port", str(self.port),
-                 "--db", f"sqlite:///{db}"],
-                stdout=out, stderr=subprocess.STDOUT, env=env,
-            )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, f"broker exited: {self.tail()}"
-            try:
-                if httpx.get(self.base + "/version", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError(f"broker did not start: {self.tail()}")
-
-    def tail(self) -> str:
-        return self.log.read_text(errors="replace")[-3000:]
-
-    def entities(self) -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        offset = 0
-        while True:
-            r = httpx.get(
-                f"{self.base}{B}/entities",
-                params={"type": "Durable", "limit": 1000, "offset": offset},
-                timeout=30,
-            )
-            assert r.status_code == 200, r.text
-            page = r.json()
-            out.update((e["id"], e) for e in page)
-            if len(page) < 1000:
-                return out
-            offset += 1000
-
-    def kill(self) -> None:
-        self.proc.kill()  # SIGKILL: no shutdown, no flush
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-@pytest.fixture
-def brokers() -> Iterator[list[Broker]]:
-    started: list[Broker] = []
-    yield started
-    for broker in started:
-        broker.stop()
-
-
 def check(stored: dict[str, dict[str, Any]], writers: list[Writer], log: str) -> None:
     may: dict[str, list[dict[str, Any]]] = {}
     must: set[str] = set()
@@ -212,8 +137,10 @@ def check(stored: dict[str, dict[str, Any]], writers: list[Writer], log: str) ->
         assert len(stamps) <= 1, f"a batch was half applied: {stamps}"
 
 
-def test_acknowledged_writes_survive_sigkill(tmp_path: Path, brokers: list[Broker]) -> None:
-    db = tmp_path / "durable.db"
+def test_acknowledged_writes_survive_sigkill(
+    db_url: str, tmp_path: Path, brokers: list[Broker]
+) -> None:
+    db = db_url
     writers: list[Writer] = []
     for round_no, delay in enumerate(KILL_DELAYS):
         broker = Broker(db, tmp_path / "broker.log")

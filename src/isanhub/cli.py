@@ -1,4 +1,4 @@
-"""The ``isanhub`` command: run the platform, check its version.
+"""The ``isanhub`` command: run the platform, migrate its database, check its version.
 
 แพลตฟอร์มข้อมูลเมืองเปิด Isan Digital Hub — พิมพ์ ``isanhub --help`` เพื่อดูคำสั่งทั้งหมด
 """
@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+from typing import Any
 
 from isanhub import __version__
 from isanhub.settings import Settings
@@ -25,6 +27,8 @@ EPILOG = """\
 examples / ตัวอย่าง:
   isanhub serve                              # http://127.0.0.1:1026, data in ./var/isanhub.db
   isanhub serve --host 0.0.0.0 --db sqlite:///data/khonkaen.db
+  isanhub migrate --db postgresql://hub@db.example:5432/city     # create or upgrade the schema
+  isanhub serve --workers 4 --db postgresql://hub@db.example:5432/city
   curl http://127.0.0.1:1026/ngsi-ld/v1/types
 """
 
@@ -51,10 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--port", type=int, help=f"port [env ISANHUB_PORT] (default {defaults.port})"
     )
+    _db_option(serve, defaults)
     serve.add_argument(
-        "--db",
-        help="database URL: sqlite:///relative/path.db, sqlite:////absolute/path.db "
-        f"[env ISANHUB_DB] (default {defaults.db})",
+        "--workers",
+        type=int,
+        default=1,
+        help="API processes sharing the port (PostgreSQL only: SQLite has one writer)",
     )
     serve.add_argument(
         "--public-url",
@@ -69,12 +75,31 @@ def build_parser() -> argparse.ArgumentParser:
         "[env ISANHUB_ALLOW_PRIVATE_CONTEXTS]",
     )
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"])
+    migrate = sub.add_parser(
+        "migrate",
+        help="create or upgrade the database schema / สร้างหรือปรับปรุงโครงสร้างฐานข้อมูล",
+        description="Create the database schema, or bring it to this version of isanhub. "
+        "`serve` does the same at start-up; run this before rolling out a new version to "
+        "several API processes. Safe to run again and from several machines at once.",
+    )
+    _db_option(migrate, defaults)
     return parser
+
+
+def _db_option(parser: argparse.ArgumentParser, defaults: Settings) -> None:
+    parser.add_argument(
+        "--db",
+        help="database URL: sqlite:///relative/path.db, sqlite:////absolute/path.db or "
+        "postgresql://user@host:5432/database[?schema=NAME] "
+        f"[env ISANHUB_DB] (default {defaults.db})",
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "migrate":
+        return migrate(Settings.from_env(db=args.db))
     if args.command != "serve":
         parser.print_help()
         return 0
@@ -86,10 +111,29 @@ def main(argv: list[str] | None = None) -> int:
         allow_private_contexts=args.allow_private_contexts,
         log_level=args.log_level,
     )
-    return serve(settings)
+    if args.workers > 1 and not settings.db.startswith(("postgresql:", "postgres:")):
+        parser.error("--workers needs a PostgreSQL database: SQLite allows one writing process")
+    return serve(settings, workers=args.workers)
 
 
-def serve(settings: Settings) -> int:
+def migrate(settings: Settings) -> int:
+    import asyncio
+
+    from isanhub.store.base import open_store
+
+    store = open_store(settings.db)
+    try:
+        applied = asyncio.run(store.migrate())
+    except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
+        print(f"isanhub migrate: {settings.db_display}: {exc}", file=sys.stderr)
+        return 1
+    for title in applied:
+        print(f"applied {title}")
+    print(f"{settings.db_display}: schema up to date" + ("" if applied else " (nothing to do)"))
+    return 0
+
+
+def serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
     from isanhub.api.app import create_app
@@ -97,22 +141,26 @@ def serve(settings: Settings) -> int:
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(settings)
     print(
         f"Isan Digital Hub {__version__}: NGSI-LD API at {settings.base_url}/ngsi-ld/v1 "
-        f"(data: {settings.db})",
+        f"(data: {settings.db_display}{f', {workers} processes' if workers > 1 else ''})",
         flush=True,
     )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        loop="auto",
-        http="auto",
-        proxy_headers=False,  # the broker reads no client address: skip the rewrite
-    )
+    options: dict[str, Any] = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": False,
+        "loop": "auto",
+        "http": "auto",
+        "proxy_headers": False,  # the broker reads no client address: skip the rewrite
+    }
+    if workers > 1:
+        # each worker builds its app from the environment: hand the settings down
+        os.environ.update(settings.to_env())
+        uvicorn.run("isanhub.api.app:create_app", factory=True, workers=workers, **options)
+    else:
+        uvicorn.run(create_app(settings), **options)
     return 0
 
 

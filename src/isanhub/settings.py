@@ -7,6 +7,7 @@ the environment by itself. The table in docs/configuration.md lists every field.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -39,6 +40,22 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def db_display(self) -> str:
+        """The database URL with its password hidden, for messages and logs."""
+        return re.sub(r"(//[^/:@]*:)[^/]*@", r"\1***@", self.db)
+
+    def to_env(self) -> dict[str, str]:
+        """The ISANHUB_<FIELD> variables that rebuild these settings (for worker processes)."""
+        out = {}
+        for f in fields(self):
+            if f.name != "extra":
+                value = getattr(self, f.name)
+                out["ISANHUB_" + f.name.upper()] = (
+                    str(value).lower() if isinstance(value, bool) else str(value)
+                )
+        return out
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -92,6 +92,10 @@ class Store(Protocol):
     async def close(self) -> None:
         """Flush pending writes, stop writers, close connections."""
 
+    async def migrate(self) -> list[str]:
+        """Create or upgrade the schema without opening the store for requests; the
+        migrations applied ("version: title"), none when it was up to date."""
+
     async def get(self, tenant: str, entity_id: str) -> Entity | None:
         """One entity by id, or None."""
 

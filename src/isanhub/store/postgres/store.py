@@ -80,10 +80,9 @@ class PostgresStore:
         )
         await self._pool.open(wait=True, timeout=30)
 
-    async def migrate(self) -> list[schema.Migration]:
-        """Create or upgrade the schema; the migrations applied."""
+    async def migrate(self) -> list[str]:
         async with await AsyncConnection.connect(self.conninfo, autocommit=True) as conn:
-            return await schema.migrate(conn, self.ns)
+            return [f"{m.version}: {m.title}" for m in await schema.migrate(conn, self.ns)]
 
     async def close(self) -> None:
         if self._pool is not None:

@@ -59,14 +59,26 @@ def connect(path: str, *, synchronous: str = "FULL", readonly: bool = False) -> 
     return conn
 
 
-def migrate(conn: sqlite3.Connection) -> None:
-    conn.executescript(DDL)
+#: (version, title, script): the versioned steps from an empty file to SCHEMA_VERSION
+MIGRATIONS = [(1, "entities, their types, the attribute-value index, geometries, @contexts", DDL)]
+
+
+def migrate(conn: sqlite3.Connection) -> list[str]:
+    """Bring the file to SCHEMA_VERSION; the steps applied ("version: title")."""
+    conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-    if row is None:
-        conn.execute(
-            "INSERT INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
-        )
-    elif int(row[0]) > SCHEMA_VERSION:
+    current = int(row[0]) if row else 0
+    if current > SCHEMA_VERSION:
         raise RuntimeError(
-            f"database schema {row[0]} is newer than this isanhub ({SCHEMA_VERSION}); upgrade"
+            f"database schema {current} is newer than this isanhub ({SCHEMA_VERSION}); upgrade"
         )
+    applied = []
+    for version, title, script in MIGRATIONS:
+        if version > current:
+            conn.executescript(script)
+            conn.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES ('schema_version', ?)",
+                (str(version),),
+            )
+            applied.append(f"{version}: {title}")
+    return applied

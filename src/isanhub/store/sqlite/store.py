@@ -56,6 +56,13 @@ class SqliteStore:
         migrate(self._wconn)
         self._writer = GroupCommitWriter(self._wconn, combine=self._apply_group)
 
+    async def migrate(self) -> list[str]:
+        conn = self._connect()
+        try:
+            return migrate(conn)
+        finally:
+            conn.close()
+
     async def close(self) -> None:
         self.close_sync()
 
