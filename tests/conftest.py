@@ -7,11 +7,14 @@ reachable PostgreSQL with PostGIS, the PostgreSQL half skips and says why."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import os
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -58,15 +61,55 @@ def drop_hub(namespace: str) -> None:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """The URL of a fresh, empty hub in the test PostgreSQL (dropped afterwards)."""
+@contextlib.contextmanager
+def postgres_hub() -> Iterator[str]:
+    """The URL of a fresh, empty hub in the test PostgreSQL, dropped afterwards (skips
+    the test when there is no PostgreSQL with PostGIS)."""
     reason = postgres_unavailable()
     if reason:
         pytest.skip(reason)
     namespace = f"test{os.getpid()}_{next(_hubs)}"
-    yield f"{PG_URL}?schema={namespace}"
-    drop_hub(namespace)
+    try:
+        yield f"{PG_URL}?schema={namespace}"
+    finally:
+        drop_hub(namespace)
+
+
+def hub_rows(db_url: str, tables: tuple[str, ...]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of ``tables`` in a store, read as another process would (on PostgreSQL,
+    the rows of every tenant schema of the hub, by table)."""
+    if db_url.startswith("sqlite:"):
+        conn = sqlite3.connect(f"file:{db_url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+        try:
+            return {t: sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in tables}
+        finally:
+            conn.close()
+    url, namespace = db_url.split("?schema=")
+    out: dict[str, list[tuple[Any, ...]]] = {t: [] for t in tables}
+    with psycopg.connect(url) as conn:
+        schemas = [namespace] + [
+            r[0]
+            for r in conn.execute(
+                "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s ORDER BY 1",
+                (namespace.replace("_", "\\_") + "\\_%",),
+            )
+        ]
+        for schema in schemas:
+            for t in tables:
+                exists = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".{t}',)).fetchone()
+                if exists and exists[0]:
+                    query = sql.SQL("SELECT * FROM {}.{}").format(
+                        sql.Identifier(schema), sql.Identifier(t)
+                    )
+                    out[t] += [(schema, *row) for row in conn.execute(query)]
+    return {t: sorted(rows, key=repr) for t, rows in out.items()}
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """The URL of a fresh, empty hub in the test PostgreSQL (dropped afterwards)."""
+    with postgres_hub() as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

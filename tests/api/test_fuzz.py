@@ -8,9 +8,9 @@ document and ROUTES in step.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from schemathesis.python import asgi
 from starlette.testclient import TestClient
 
-from conftest import make_settings
+from conftest import hub_rows, make_settings, postgres_hub
 from isanhub.api import openapi
 from isanhub.api.app import ROUTES, create_app
 from isanhub.api.asgi import App
@@ -129,7 +129,7 @@ def flatmap_case(context: Any, case: schemathesis.Case) -> st.SearchStrategy[Any
 @dataclass
 class Hub:
     app: App
-    db: Path
+    db_url: str
     client: Any  # schemathesis' in-process client (it runs the app's lifespan)
 
     def reseed(self) -> None:
@@ -138,22 +138,23 @@ class Hub:
         assert r.status_code in (201, 204), r.text
 
     def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of the entity tables, read from the file as another process would."""
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True)
-        try:
-            return {t: sorted(conn.execute(f"SELECT * FROM {t}"), key=repr) for t in TABLES}
-        finally:
-            conn.close()
+        """Every row of the entity tables, read as another process would."""
+        return hub_rows(self.db_url, TABLES)
 
 
-@pytest.fixture(scope="module")
-def hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def hub(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    # private addresses off, short timeout: a generated @context URL must not stall the run
-    app = create_app(make_settings(tmp, allow_private_contexts=False, context_timeout=0.5))
-    with asgi.get_client(app) as client:
-        yield Hub(app, tmp / "hub.db", client)
-    asgi.shutdown_lifespans()  # closes the store (schemathesis keeps lifespans running)
+    with contextlib.ExitStack() as stack:
+        db = f"sqlite:///{tmp / 'hub.db'}"
+        if request.param == "postgres":
+            db = stack.enter_context(postgres_hub())
+        # private addresses off, short timeout: a generated @context URL must not stall the run
+        settings = make_settings(tmp, db=db, allow_private_contexts=False, context_timeout=0.5)
+        app = create_app(settings)
+        with asgi.get_client(app) as client:
+            yield Hub(app, db, client)
+        asgi.shutdown_lifespans()  # closes the store (schemathesis keeps lifespans running)
 
 
 def content_type(response: Any) -> str:
@@ -284,12 +285,12 @@ BAD_WRITES: list[tuple[str, str, dict[str, str], bytes]] = [
 
 
 @pytest.fixture
-def lenient(tmp_path: Path) -> Iterator[tuple[TestClient, Hub]]:
+def lenient(tmp_path: Path, db_url: str) -> Iterator[tuple[TestClient, Hub]]:
     """A seeded app whose crashes come back as 500 responses instead of exceptions."""
-    app = create_app(make_settings(tmp_path))
+    app = create_app(make_settings(tmp_path, db=db_url))
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.post(f"{B}/entityOperations/upsert", json=SEED).status_code == 201
-        yield client, Hub(app, tmp_path / "hub.db", client)
+        yield client, Hub(app, db_url, client)
 
 
 def test_rejected_writes_leave_data_as_it_was(lenient: tuple[TestClient, Hub]) -> None:

@@ -15,6 +15,7 @@ is written, and how values are bound.
 from __future__ import annotations
 
 import functools
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,10 +94,13 @@ _INT64 = (-(2**63), 2**63 - 1)
 
 
 def _is_number(v: Any) -> bool:
-    """A number every backend can bind (ints beyond 64 bits are left to the evaluator)."""
+    """A number every backend can bind and compare (ints beyond 64 bits, infinities and
+    NaN are left to the evaluator)."""
     if isinstance(v, bool) or not isinstance(v, int | float):
         return False
-    return not isinstance(v, int) or _INT64[0] <= v <= _INT64[1]
+    if isinstance(v, float):
+        return math.isfinite(v)
+    return _INT64[0] <= v <= _INT64[1]
 
 
 def _pushdown(node: Any, name_id: NameId, d: Dialect, where: list[str], params: list[Any]) -> bool:
