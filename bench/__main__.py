@@ -1,10 +1,14 @@
-"""Run the benchmarks: ``python -m bench [NAME ...] [--quick]``.
+"""Run the benchmarks: ``python -m bench [NAME ...] [--quick] [--backend postgres]``.
 
 Each benchmark starts its own servers on free ports with fresh temp databases, prints its
 figure next to the limit measured in the same run, and PASS or MISS against its target.
 The table is also written to bench/results/latest.json (bench/results/quick.json for
 --quick runs, so that a smoke run never replaces full figures); entries of benchmarks not
 run this time are kept from the previous file.
+
+With ``--backend postgres`` the broker runs on the local PostgreSQL (bench/_pg.py) with
+``--workers`` processes (default 2), the bare ASGI app with as many, the raw limits are
+measured on PostgreSQL, and the results go to latest-postgres.json (quick-postgres.json).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench._common import Result, machine, say, source
-from bench._server import ROOT, source_dir
+from bench._server import ROOT, backend, source_dir, workers
 from bench._wrk import ensure_wrk
 
 BENCHMARKS = ["get_one", "create", "append", "batch", "query", "memory"]
@@ -51,8 +55,17 @@ def table(results: list[Result]) -> str:
     return "\n".join(lines)
 
 
-def save(results: list[Result], ran: list[str], quick: bool, info: dict) -> Path:
+def results_path(quick: bool) -> Path:
+    """quick.json or latest.json; a PostgreSQL run's have -postgres in the name, so that
+    the two backends never overwrite each other's figures."""
     path = QUICK_RESULTS if quick else RESULTS
+    if backend() == "sqlite":
+        return path
+    return path.with_name(f"{path.stem}-{backend()}{path.suffix}")
+
+
+def save(results: list[Result], ran: list[str], quick: bool, info: dict) -> Path:
+    path = results_path(quick)
     old: list[dict] = []
     if path.exists():
         try:
@@ -92,7 +105,24 @@ def main(argv: list[str] | None = None) -> int:
         help="run the broker from this source tree (a directory holding isanhub/, e.g. an "
         "unpacked `git archive`) instead of the installed package",
     )
+    parser.add_argument(
+        "--backend",
+        choices=["sqlite", "postgres"],
+        default="sqlite",
+        help="the broker's database: a SQLite file, or the local PostgreSQL "
+        "(postgresql://postgres@127.0.0.1:5432/isanhub_bench, a fresh schema per server)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        metavar="N",
+        help="broker (and bare ASGI app) processes: default 2 on PostgreSQL; SQLite has 1",
+    )
     args = parser.parse_args(argv)
+    if args.workers is not None and args.workers < 1:
+        parser.error("--workers must be 1 or more")
+    if args.backend == "sqlite" and args.workers not in (None, 1):
+        parser.error("--workers needs --backend postgres: SQLite allows one writing process")
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
@@ -101,12 +131,26 @@ def main(argv: list[str] | None = None) -> int:
         if not (Path(args.src) / "isanhub" / "__init__.py").exists():
             parser.error(f"--src {args.src}: no isanhub package there")
         os.environ["BENCH_SRC"] = str(Path(args.src).resolve())
+    # the servers and benchmarks read these (bench/_server.py backend(), workers())
+    os.environ["BENCH_BACKEND"] = args.backend
+    if args.workers is not None:
+        os.environ["BENCH_WORKERS"] = str(args.workers)
+    else:
+        os.environ.pop("BENCH_WORKERS", None)
     ensure_wrk()
     info = machine()
+    info["backend"] = backend()
+    info["workers"] = workers()
+    database = f"SQLite {info['sqlite']}"
+    if backend() == "postgres":
+        from bench import _pg
+
+        info["postgresql"] = _pg.server_version()
+        database = f"PostgreSQL {info['postgresql']}, {workers()} workers"
     info["source"] = source(source_dir(), ROOT)
     say(
         f"isanhub benchmarks{' (quick)' if args.quick else ''} on {info['cpu']}, {info['cores']} cores, "
-        f"{info['memory_gib']} GiB, Python {info['python']}, SQLite {info['sqlite']}, {info['os']}; "
+        f"{info['memory_gib']} GiB, Python {info['python']}, {database}, {info['os']}; "
         f"load average {', '.join(f'{x:.2f}' for x in info['loadavg_at_start'])}"
     )
     say(f"isanhub from {info['source']}")

@@ -60,6 +60,12 @@ class Result:
         )
 
 
+def no_target(sqlite_target: str) -> str:
+    """The target text of a figure that has a target on SQLite only: on PostgreSQL it is
+    recorded, to be read beside the SQLite run's."""
+    return f"no target on PostgreSQL (recorded beside SQLite: {sqlite_target})"
+
+
 def fmt(x: float) -> str:
     if x >= 1000:
         return f"{x:,.0f}"

@@ -1,9 +1,12 @@
 """Start and stop a server under test: ``isanhub serve`` on a free port with a fresh temp
-database, or the bare ASGI app (bench/bare_app.py) with the same uvicorn settings; wait
-until it answers; measure its resident memory (RSS) with psutil."""
+database (a SQLite file, or a fresh namespace in PostgreSQL with ``--backend postgres``),
+or the bare ASGI app (bench/bare_app.py) with the same uvicorn settings and number of
+worker processes; wait until it answers; measure its resident memory (RSS) and CPU time
+with psutil, summed over the process tree (uvicorn's supervisor and its workers)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -12,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -44,33 +48,69 @@ def source_dir() -> Path:
     return Path(os.environ.get("BENCH_SRC") or ROOT / "src").resolve()
 
 
+def backend() -> str:
+    """The broker's database in this run: BENCH_BACKEND (python -m bench --backend),
+    ``sqlite`` (the default) or ``postgres``."""
+    return os.environ.get("BENCH_BACKEND") or "sqlite"
+
+
+def on_postgres() -> bool:
+    return backend() == "postgres"
+
+
+def workers() -> int:
+    """uvicorn worker processes of the broker and of the bare app: BENCH_WORKERS (python
+    -m bench --workers), else 2 on PostgreSQL and 1 on SQLite (it allows one writer)."""
+    return int(os.environ.get("BENCH_WORKERS") or (2 if on_postgres() else 1))
+
+
 class Server:
     """A server process on 127.0.0.1; use as a context manager."""
 
-    def __init__(self, kind: str, argv: list[str], port: int, workdir: str, env: dict[str, str]):
+    def __init__(
+        self,
+        kind: str,
+        argv: list[str],
+        port: int,
+        workdir: str,
+        env: dict[str, str],
+        pg_namespace: str | None = None,
+    ):
         self.kind = kind
         self.argv = argv
         self.port = port
         self.workdir = workdir
         self.env = env
+        self.pg_namespace = pg_namespace  # the broker's schema prefix on PostgreSQL
         self.url = f"http://127.0.0.1:{port}"
         self.proc: subprocess.Popen[bytes] | None = None
         self._log = os.path.join(workdir, "server.log")
 
     @classmethod
     def isanhub(cls) -> Server:
-        """``isanhub serve`` with a fresh database in a new temp directory."""
+        """``isanhub serve`` with a fresh database: a SQLite file in a new temp directory
+        (which also holds the log), or a new namespace in PostgreSQL with ``workers()``
+        processes."""
         workdir = tempfile.mkdtemp(prefix="isanhub-bench-")
         port = free_port()
-        db = os.path.join(workdir, "bench.db")
         argv = [*_isanhub_command(), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        argv += ["--db", f"sqlite:///{db}"]  # sqlite:////abs/path.db
         env = _clean_env()
+        namespace = None
+        if on_postgres():
+            from bench import _pg
+
+            _pg.ensure_database()
+            namespace = _pg.fresh_namespace()
+            argv += ["--db", _pg.hub_url(namespace), "--workers", str(workers())]
+            env["PGAPPNAME"] = _pg.app_name(namespace)  # see bench/_pg.py
+        else:
+            db = os.path.join(workdir, "bench.db")
+            argv += ["--db", f"sqlite:///{db}"]  # sqlite:////abs/path.db
         if os.environ.get("BENCH_SRC"):  # run another source tree than the installed one
             env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [str(source_dir()), env.get("PYTHONPATH")])
             )
-        return cls("isanhub", argv, port, workdir, env)
+        return cls("isanhub", argv, port, workdir, env, pg_namespace=namespace)
 
     @classmethod
     def bare(cls, body: bytes) -> Server:
@@ -83,11 +123,25 @@ class Server:
         env = _clean_env()
         env["BENCH_BARE_BODY"] = body_file
         argv = [sys.executable, "-m", "bench.bare_app", "--host", "127.0.0.1", "--port", str(port)]
+        argv += ["--workers", str(workers())]  # as many processes as the broker: like for like
         return cls("bare", argv, port, workdir, env)
 
     @property
     def db_path(self) -> str:
         return os.path.join(self.workdir, "bench.db")
+
+    def database_bytes(self) -> int:
+        """The size of the broker's data: the SQLite file and its WAL, or the tables and
+        indexes of its schemas in PostgreSQL."""
+        if self.pg_namespace is not None:
+            from bench import _pg
+
+            return _pg.namespace_bytes(self.pg_namespace)
+        return sum(
+            os.path.getsize(self.db_path + s)
+            for s in ("", "-wal")
+            if os.path.exists(self.db_path + s)
+        )
 
     def start(self, timeout: float = 30.0) -> Server:
         log = open(self._log, "wb")  # noqa: SIM115 - handed to the child, closed in stop()
@@ -119,31 +173,53 @@ class Server:
         except OSError:
             return ""
 
+    def processes(self) -> list[psutil.Process]:
+        """The server process and its children (uvicorn's workers when there are several)."""
+        assert self.proc is not None
+        try:
+            p = psutil.Process(self.proc.pid)
+            return [p, *p.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def _sum(self, read: Callable[[psutil.Process], float]) -> float:
+        """``read`` summed over the process tree; a process gone meanwhile counts 0."""
+        total = 0.0
+        for p in self.processes():
+            try:
+                total += read(p)
+            except psutil.NoSuchProcess:
+                pass
+        return total
+
     def rss(self) -> int:
         """Resident set size in bytes of the server process and its children."""
-        assert self.proc is not None
-        p = psutil.Process(self.proc.pid)
-        return p.memory_info().rss + sum(c.memory_info().rss for c in p.children(recursive=True))
+        return int(self._sum(lambda p: p.memory_info().rss))
 
     def rss_parts(self) -> dict[str, int]:
         """RssAnon (heap, SQLite page caches), RssFile (mapped files: the database under
-        SQLite's mmap, libraries) and RssShmem of the server, in bytes (Linux)."""
-        assert self.proc is not None
+        SQLite's mmap, libraries) and RssShmem of the server and its children, in bytes
+        (Linux)."""
         out: dict[str, int] = {}
-        try:
-            with open(f"/proc/{self.proc.pid}/status") as f:
-                for line in f:
-                    key, _, value = line.partition(":")
-                    if key in ("RssAnon", "RssFile", "RssShmem"):
-                        out[key] = int(value.split()[0]) * 1024
-        except OSError:
-            pass
+        for p in self.processes():
+            try:
+                with open(f"/proc/{p.pid}/status") as f:
+                    for line in f:
+                        key, _, value = line.partition(":")
+                        if key in ("RssAnon", "RssFile", "RssShmem"):
+                            out[key] = out.get(key, 0) + int(value.split()[0]) * 1024
+            except OSError:
+                pass
         return out
 
     def cpu_seconds(self) -> float:
-        assert self.proc is not None
-        t = psutil.Process(self.proc.pid).cpu_times()
-        return t.user + t.system
+        """CPU seconds of the server process and its children (not PostgreSQL's)."""
+
+        def cpu(p: psutil.Process) -> float:
+            t = p.cpu_times()
+            return t.user + t.system
+
+        return self._sum(cpu)
 
     def wait_idle(self, timeout: float = 60.0) -> None:
         """Wait until the server has used (almost) no CPU for 0.3 s: the requests a
@@ -158,16 +234,40 @@ class Server:
             last = now
 
     def stop(self, grace: float = 60.0) -> None:
-        """SIGINT (uvicorn's graceful shutdown), then SIGKILL after ``grace`` seconds."""
+        """SIGINT (uvicorn's graceful shutdown, which stops its workers too), then SIGKILL
+        to the whole tree after ``grace`` seconds: a killed supervisor leaves its workers
+        running. On PostgreSQL, then drop the broker's schemas."""
         if self.proc is not None and self.proc.poll() is None:
+            children = self.processes()[1:]
             self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(timeout=grace)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+            # a graceful supervisor has joined its workers; a killed one leaves them running
+            _, alive = psutil.wait_procs(children, timeout=5)
+            for p in alive:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    p.kill()
+            psutil.wait_procs(alive, timeout=5)
         self.proc = None
+        if self.pg_namespace is not None:
+            from bench import _pg
+
+            _pg.drop_namespace(self.pg_namespace)
+            self.pg_namespace = None
+        self._keep_log()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def _keep_log(self) -> None:
+        """Copy the server's log into BENCH_KEEP_LOGS (a directory), if set: the workdir
+        and the log in it go when the server stops."""
+        keep = os.environ.get("BENCH_KEEP_LOGS")
+        if keep and os.path.exists(self._log):
+            os.makedirs(keep, exist_ok=True)
+            name = f"{time.strftime('%H%M%S')}-{self.kind}-{self.port}.log"
+            shutil.copyfile(self._log, os.path.join(keep, name))
 
     def __enter__(self) -> Server:
         return self.start()

@@ -1,12 +1,13 @@
 """The limit for HTTP benchmarks: a bare ASGI app, no framework, served by uvicorn with the
 same settings as ``isanhub serve`` (src/isanhub/cli.py: loop="auto", http="auto",
-access_log=False, log level info, one process).
+access_log=False, log level info) and as many worker processes (--workers, like
+``isanhub serve --workers`` on PostgreSQL).
 
 GET answers with the fixed JSON body in the file named by BENCH_BARE_BODY; any other method
 reads the whole request body and answers 201 with a Location (a path ending in /entities)
 or 204, like the broker's create and append.
 
-    python -m bench.bare_app --port 8000
+    python -m bench.bare_app --port 8000 [--workers 2]
 """
 
 from __future__ import annotations
@@ -65,9 +66,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--workers", type=int, default=1, help="processes sharing the port")
     args = parser.parse_args()
+    # several workers each import the app, so uvicorn needs it by name; every worker reads
+    # BENCH_BARE_BODY from the environment it inherits
+    target: Any = "bench.bare_app:app" if args.workers > 1 else app
     uvicorn.run(
-        app,
+        target,
+        workers=args.workers if args.workers > 1 else None,
         host=args.host,
         port=args.port,
         log_level="info",
