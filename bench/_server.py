@@ -186,10 +186,8 @@ class Server:
         """``read`` summed over the process tree; a process gone meanwhile counts 0."""
         total = 0.0
         for p in self.processes():
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 total += read(p)
-            except psutil.NoSuchProcess:
-                pass
         return total
 
     def rss(self) -> int:

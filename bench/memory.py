@@ -3,20 +3,23 @@
 
 The limit is the RSS of the same server just started on an empty database (the floor of
 Python, the libraries and the app). Target: < 500 MB while holding the entities.
+
+On PostgreSQL the figure is the RSS summed over the broker's processes (uvicorn's
+supervisor and its workers); the PostgreSQL server's own memory is not counted, so there
+is no target: the figure is recorded beside SQLite's.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import threading
 import time
 
 import httpx
 
-from bench._common import Result, say
+from bench._common import Result, no_target, say
 from bench._data import entity_id, load
-from bench._server import BASE, Server
+from bench._server import BASE, Server, on_postgres, workers
 from bench.query import near_params, q_params
 
 TITLE = "Server memory holding the entities"
@@ -95,11 +98,7 @@ def run(quick: bool) -> list[Result]:
         with Sampler(srv) as holding:
             queries = run_queries(srv, count, 10.0 if quick else QUERY_TIMEOUT)
         parts = {k: round(v / MB, 1) for k, v in srv.rss_parts().items()}
-        db_bytes = sum(
-            os.path.getsize(srv.db_path + s)
-            for s in ("", "-wal")
-            if os.path.exists(srv.db_path + s)
-        )
+        db_bytes = srv.database_bytes()
         if "timed out" in queries.values():
             srv.stop(grace=2)  # do not wait for a query still running in the server
     say(
@@ -109,18 +108,31 @@ def run(quick: bool) -> list[Result]:
         f"database {db_bytes / MB:,.0f} MB; at the end {parts}"
     )
     figure = holding.peak / MB
+    name, target, passed = f"Server RSS holding {count:,} entities", f"< {MAX_MB} MB", True
+    extra = {}
+    if on_postgres():
+        name += f" ({workers()} workers, PostgreSQL's own memory not counted)"
+        target = no_target(target)
+        extra["note"] = (
+            "RSS summed over the broker's processes (uvicorn supervisor and workers); "
+            "the PostgreSQL server's own memory is not counted"
+        )
+    else:
+        passed = figure < MAX_MB
     return [
         Result(
             bench="memory",
-            name=f"Server RSS holding {count:,} entities",
+            name=name,
             figure=figure,
             unit="MB",
             limit=idle / MB,
             limit_name="RSS of the idle server, empty db",
             kind="cost",
-            target=f"< {MAX_MB} MB",
-            passed=figure < MAX_MB,
+            target=target,
+            passed=passed,
             details={
+                **extra,
+                "workers": workers(),
                 "entities": count,
                 "idle_mb": round(idle / MB, 1),
                 "peak_during_load_mb": round(during_load.peak / MB, 1),
