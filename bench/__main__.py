@@ -9,6 +9,9 @@ run this time are kept from the previous file.
 With ``--backend postgres`` the broker runs on the local PostgreSQL (bench/_pg.py) with
 ``--workers`` processes (default 2), the bare ASGI app with as many, the raw limits are
 measured on PostgreSQL, and the results go to latest-postgres.json (quick-postgres.json).
+
+Environment: BENCH_QUERY_ENTITIES=N loads N entities for the query benchmark instead of
+its default; BENCH_KEEP_LOGS=DIR keeps a copy of every server's log there.
 """
 
 from __future__ import annotations

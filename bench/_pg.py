@@ -68,6 +68,15 @@ def drop_namespace(ns: str) -> None:
             conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
 
 
+def backend_pids(ns: str) -> list[int]:
+    """The PostgreSQL server processes serving the connections of the hub ``ns``."""
+    with connect() as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", (app_name(ns),)
+        ).fetchall()
+    return [pid for (pid,) in rows]
+
+
 def namespace_bytes(ns: str) -> int:
     """Bytes on disk of the tables of a hub's schemas, with their indexes and TOAST."""
     with connect() as conn:

@@ -219,14 +219,39 @@ class Server:
 
         return self._sum(cpu)
 
+    def db_cpu(self) -> dict[int, float]:
+        """CPU seconds of each PostgreSQL backend serving this broker, by pid (none on
+        SQLite): the database's share of the work, which cpu_seconds() does not see."""
+        if self.pg_namespace is None:
+            return {}
+        from bench import _pg
+
+        out: dict[int, float] = {}
+        for pid in _pg.backend_pids(self.pg_namespace):
+            with contextlib.suppress(psutil.Error):  # gone, or not ours to read
+                t = psutil.Process(pid).cpu_times()
+                out[pid] = t.user + t.system
+        return out
+
+    @staticmethod
+    def db_cpu_used(before: dict[int, float], after: dict[int, float]) -> float:
+        """CPU seconds between two db_cpu() readings (a backend started in between counts
+        whole; one ended in between is lost: the broker's pools keep theirs open)."""
+        return sum(t - before.get(pid, 0.0) for pid, t in after.items())
+
     def wait_idle(self, timeout: float = 60.0) -> None:
-        """Wait until the server has used (almost) no CPU for 0.3 s: the requests a
+        """Wait until the server (and on PostgreSQL its backends, which run a commit or a
+        query while the broker waits) has used (almost) no CPU for 0.3 s: the requests a
         previous load run left in flight are done."""
+
+        def used() -> float:
+            return self.cpu_seconds() + sum(self.db_cpu().values())
+
         deadline = time.monotonic() + timeout
-        last = self.cpu_seconds()
+        last = used()
         while time.monotonic() < deadline:
             time.sleep(0.3)
-            now = self.cpu_seconds()
+            now = used()
             if now - last < 0.02:
                 return
             last = now
@@ -243,12 +268,10 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-            # a graceful supervisor has joined its workers; a killed one leaves them running
-            _, alive = psutil.wait_procs(children, timeout=5)
-            for p in alive:
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    p.kill()
-            psutil.wait_procs(alive, timeout=5)
+                for p in children:  # a killed supervisor leaves its workers running
+                    with contextlib.suppress(psutil.NoSuchProcess):
+                        p.kill()
+            psutil.wait_procs(children, timeout=5)  # a graceful supervisor joined them
         self.proc = None
         if self.pg_namespace is not None:
             from bench import _pg

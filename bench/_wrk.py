@@ -46,6 +46,7 @@ class WrkResult:
     p50_ms: float
     p99_ms: float
     server_cpu_s: float = 0.0  # CPU seconds the server process used during the run
+    db_cpu_s: float = 0.0  # ... and its PostgreSQL backends (0 on SQLite)
 
     @property
     def ok_per_cpu_s(self) -> float:
@@ -69,13 +70,14 @@ class WrkResult:
     def summary(self) -> str:
         errs = ", ".join(f"{k} {v}" for k, v in self.errors.items() if v) or "no errors"
         cpu = f", server CPU {self.server_cpu_s:.1f} s" if self.server_cpu_s else ""
+        cpu += f", PostgreSQL CPU {self.db_cpu_s:.1f} s" if self.db_cpu_s else ""
         return (
             f"{self.ok:,} ok responses in {self.seconds:.1f} s = {self.rate:,.0f}/s "
             f"(p50 {self.p50_ms:.1f} ms, p99 {self.p99_ms:.1f} ms; {errs}{cpu})"
         )
 
     def as_details(self) -> dict[str, Any]:
-        return {
+        out = {
             "ok": self.ok,
             "seconds": round(self.seconds, 2),
             "rate": round(self.rate, 1),
@@ -85,6 +87,9 @@ class WrkResult:
             "server_cpu_s": round(self.server_cpu_s, 2),
             "ok_per_server_cpu_s": round(self.ok_per_cpu_s, 1),
         }
+        if self.db_cpu_s:
+            out["postgres_cpu_s"] = round(self.db_cpu_s, 2)
+        return out
 
 
 def ensure_wrk() -> str:
@@ -157,10 +162,11 @@ def measure(
     opts = {"connections": connections, "threads": threads, "timeout": timeout}
     run_wrk(url, make(), seconds=1, **opts)
     server.wait_idle()
-    cpu = server.cpu_seconds()
+    cpu, db = server.cpu_seconds(), server.db_cpu()
     result = run_wrk(url, make(), seconds=seconds, **opts)
     server.wait_idle()  # the requests still in flight used CPU too, but are not counted
     result.server_cpu_s = server.cpu_seconds() - cpu
+    result.db_cpu_s = server.db_cpu_used(db, server.db_cpu())
     return result
 
 

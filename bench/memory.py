@@ -111,7 +111,7 @@ def run(quick: bool) -> list[Result]:
     name, target, passed = f"Server RSS holding {count:,} entities", f"< {MAX_MB} MB", True
     extra = {}
     if on_postgres():
-        name += f" ({workers()} workers, PostgreSQL's own memory not counted)"
+        name += f" ({workers()} workers, PostgreSQL not counted)"
         target = no_target(target)
         extra["note"] = (
             "RSS summed over the broker's processes (uvicorn supervisor and workers); "
