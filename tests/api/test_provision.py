@@ -353,3 +353,31 @@ def test_an_attribute_type_that_is_not_a_string_is_bad_request_data(
     body = {"speed": {"type": ["Property"], "value": 2}}
     problem(client.request(method, f"{B}/entities/{EID}/attrs", json=body), 400, "BadRequestData")
     assert get(client)["speed"]["value"] == 1
+
+
+def test_control_characters_are_refused_in_names_and_kept_in_values(client: TestClient) -> None:
+    """U+0000 is valid JSON but no valid URI or name; PostgreSQL cannot store it in text
+    columns, so ids, types and attribute names refuse it on every backend (400), while
+    values keep it (the stored document holds it, the value index leaves it out)."""
+    bad = [
+        {"id": "urn:ngsi-ld:T:\u0000", "type": "T"},
+        {"id": "urn:ngsi-ld:T:1", "type": "T\u0000x"},
+        {"id": "urn:ngsi-ld:T:1", "type": "T", "a\u0001b": {"type": "Property", "value": 1}},
+        {
+            "id": "urn:ngsi-ld:T:1",
+            "type": "T",
+            "r": {"type": "Relationship", "object": "urn:x:\u0000"},
+        },
+    ]
+    for body in bad:
+        problem(client.post(f"{B}/entities", json=body), 400, "BadRequestData")
+    value = "ผ้าไหม\u0000silk"
+    body = {"id": "urn:ngsi-ld:T:1", "type": "T", "name": {"type": "Property", "value": value}}
+    assert client.post(f"{B}/entities", json=body).status_code == 201
+    assert client.get(f"{B}/entities/urn:ngsi-ld:T:1").json()["name"]["value"] == value
+    for q in (f'name=="{value}"', 'name=="ผ้าไหม"', "name~=silk"):
+        r = client.get(f"{B}/entities", params={"type": "T", "q": q})
+        assert r.status_code == 200, r.text
+        assert [e["id"] for e in r.json()] == (["urn:ngsi-ld:T:1"] if "silk" in q else []), q
+    r = client.get(f"{B}/entities", params={"type": "T", "idPattern": "T:\u0000"})
+    assert r.status_code == 200 and r.json() == []

@@ -71,8 +71,9 @@ ENTITY_RESERVED = {
 GEO_TYPES = geo.GEOMETRY_TYPES | {"GeometryCollection"}
 NULL_URI = "urn:ngsi-ld:null"
 
-_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s<>\"{}|\\^`]*$")
-_NAME = re.compile(r"^[^\s<>\"'=;()\[\]\\&?#,]+$")
+# control characters (U+0000 above all, which PostgreSQL cannot store) are never valid
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
+_NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>\"'=;()\[\]\\&?#,]+$")
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 

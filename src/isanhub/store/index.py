@@ -27,7 +27,11 @@ KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
 
 
 def _scalar(v: Any) -> bool:
-    return isinstance(v, int | float | str) and not isinstance(v, bool)
+    """A value the index holds: numbers, and strings without U+0000 (which PostgreSQL's
+    jsonb cannot hold; such values get a NULL row and the evaluator decides)."""
+    if isinstance(v, str):
+        return "\x00" not in v
+    return isinstance(v, int | float) and not isinstance(v, bool)
 
 
 def _indexable(v: Any) -> Any:

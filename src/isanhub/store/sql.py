@@ -103,6 +103,11 @@ def _is_number(v: Any) -> bool:
     return _INT64[0] <= v <= _INT64[1]
 
 
+def _is_text(v: Any) -> bool:
+    """A string the value index can hold (see index._scalar)."""
+    return isinstance(v, str) and "\x00" not in v
+
+
 def _pushdown(node: Any, name_id: NameId, d: Dialect, where: list[str], params: list[Any]) -> bool:
     """Add index conditions for the simple comparisons of ``node``: a superset of the
     matches. True when they decide the whole q exactly (only existence tests).
@@ -137,13 +142,13 @@ def _pushdown(node: Any, name_id: NameId, d: Dialect, where: list[str], params: 
         ):
             where.append(base + " AND (a.val IS NULL OR a.val BETWEEN ? AND ?))")
             params.extend((d.value(value.low), d.value(value.high)))
-        elif op == "==" and isinstance(value, str):
+        elif op == "==" and _is_text(value):
             where.append(base + " AND (a.val IS NULL OR a.val = ?))")
             params.append(d.value(value))
         elif (
             op == "=="
             and isinstance(value, tuple)
-            and all(_is_number(v) or isinstance(v, str) for v in value)
+            and all(_is_number(v) or _is_text(v) for v in value)
         ):
             where.append(base + f" AND (a.val IS NULL OR a.val IN ({','.join('?' * len(value))})))")
             params.extend(d.value(v) for v in value)
@@ -262,7 +267,7 @@ def _equality(query: Query, name_id: NameId) -> tuple[int, list[Any]] | None:
     triples = qlang.simple_comparisons(query.q) if query.q is not None else None
     for attr, op, value in triples or ():
         values = value if isinstance(value, tuple) else (value,)
-        if op == "==" and all(_is_number(v) or isinstance(v, str) for v in values):
+        if op == "==" and all(_is_number(v) or _is_text(v) for v in values):
             nid = name_id(attr)
             if nid is not None:
                 return nid, list(values)

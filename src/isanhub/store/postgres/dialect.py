@@ -19,7 +19,7 @@ _NOT_PORTABLE = re.compile(r"\\[A-Za-z0-9](?<![dDwWsS])|\(\?(?!:)|\[:|\[\[|\{,|[
 
 def portable(pattern: str) -> bool:
     """True when PostgreSQL's ``~`` matches ``pattern`` as Python's re.search does."""
-    return _NOT_PORTABLE.search(pattern) is None and "\n" not in pattern
+    return _NOT_PORTABLE.search(pattern) is None and "\n" not in pattern and "\x00" not in pattern
 
 
 class PostgresDialect(Dialect):
