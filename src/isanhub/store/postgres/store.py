@@ -40,6 +40,8 @@ _loads = orjson.loads
 #: conflicts between concurrent writers that a retry resolves
 _RETRY = (errors.DeadlockDetected, errors.SerializationFailure, errors.UniqueViolation)
 _ATTEMPTS = 10
+#: a caller's writes into one tenant, and the future its results go to
+_Pending = tuple[str, Sequence[tuple[str, WriteFn]], "asyncio.Future[list[Any]]"]
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -65,6 +67,9 @@ class PostgresStore:
         self._contexts = PgContextTable(self.conninfo, self.ns)
         self._schemas: dict[str, str] = {}  # tenant -> schema (tenants are never dropped)
         self._names: dict[str, int] = {}  # committed names only
+        self._pending: list[_Pending] = []  # writes waiting for the next group
+        self._scheduled = False
+        self._groups: set[asyncio.Future[None]] = set()
         self._q = f'"{self.ns}".'
 
     # --- lifecycle -------------------------------------------------------------------
@@ -85,6 +90,11 @@ class PostgresStore:
             return [f"{m.version}: {m.title}" for m in await schema.migrate(conn, self.ns)]
 
     async def close(self) -> None:
+        while self._pending or self._groups:  # let the writes under way finish
+            if self._groups:
+                await asyncio.wait(set(self._groups))
+            else:
+                await asyncio.sleep(0)  # the next group is about to start
         if self._pool is not None:
             await self._pool.close()
             self._pool = None
@@ -143,10 +153,53 @@ class PostgresStore:
     async def write_many(
         self, tenant: str, writes: Sequence[tuple[str, WriteFn]]
     ) -> list[Any | NgsiLdError]:
+        # the writes that arrive in one turn of the event loop share one transaction:
+        # under load, a hundred single-entity writes cost one commit and a few round trips
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[list[Any]] = loop.create_future()
+        self._pending.append((tenant, writes, done))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._flush)
+        return await done
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        group, self._pending = self._pending, []
+        task = asyncio.ensure_future(self._run_group(group))
+        self._groups.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._groups.discard)
+
+    async def _run_group(self, group: list[_Pending]) -> None:
+        try:
+            outcomes = await self._write_group([(t, w) for t, w, _ in group])
+        except Exception as exc:  # noqa: BLE001 - handed to every caller of the group
+            if len(group) == 1:
+                outcomes = [exc]
+            else:  # one write's error must not fail the others: each alone, once more
+                outcomes = []
+                for tenant, writes, _ in group:
+                    try:
+                        outcomes += await self._write_group([(tenant, writes)])
+                    except Exception as alone:  # noqa: BLE001
+                        outcomes.append(alone)
+        for (_t, _w, done), outcome in zip(group, outcomes, strict=True):
+            if done.cancelled():
+                continue
+            if isinstance(outcome, Exception):
+                done.set_exception(outcome)
+            else:
+                done.set_result(outcome)
+
+    async def _write_group(
+        self, items: list[tuple[str, Sequence[tuple[str, WriteFn]]]]
+    ) -> list[Any]:
+        """Apply the items in one transaction, retrying the whole group on a conflict
+        with another process; per item, its list of results."""
         for attempt in range(_ATTEMPTS):
             try:
                 async with self._connection() as conn:
-                    results, names = await self._write(conn, tenant, writes)
+                    results, names = await self._write(conn, items)
                 self._names.update(names)  # committed now
                 return results
             except _RETRY:
@@ -156,32 +209,43 @@ class PostgresStore:
         raise AssertionError("unreachable")
 
     async def _write(
-        self, conn: AsyncConnection, tenant: str, writes: Sequence[tuple[str, WriteFn]]
+        self, conn: AsyncConnection, items: list[tuple[str, Sequence[tuple[str, WriteFn]]]]
     ) -> tuple[list[Any], dict[str, int]]:
         async with conn.transaction():
-            where = await self._schema(conn, tenant)
-            tw = rowplan.TenantWrites(where)
-            ids = [eid for eid, _ in writes]
-            if where is not None:
-                # locked in id order, so that two groups never wait for each other
-                cur = await conn.execute(
-                    f"SELECT rid, eid, doc FROM {PostgresDialect(where).table('entities')}"
-                    " WHERE eid = ANY(%s::text[]) ORDER BY eid FOR UPDATE",
-                    (sorted(set(ids)),),
-                )
-                for rid, eid, doc in await cur.fetchall():
-                    tw.stored(rid, eid, doc)
-            # an upper bound of the new entities: missing ids, and re-creations after a
-            # deletion in the same group (an id written twice)
-            n_new = len(set(ids)) - len(tw.existing) + len(ids) - len(set(ids))
+            wanted: dict[str, list[str]] = {}
+            for tenant, writes in items:
+                wanted.setdefault(tenant, []).extend(eid for eid, _ in writes)
+            tenants: dict[str, rowplan.TenantWrites] = {}
+            n_new = 0
+            for tenant in sorted(wanted):  # tenants and ids in order: no lock cycles
+                tw = tenants[tenant] = rowplan.TenantWrites(await self._schema(conn, tenant))
+                ids = wanted[tenant]
+                if tw.tid is not None:
+                    cur = await conn.execute(
+                        f"SELECT rid, eid, doc FROM {PostgresDialect(tw.tid).table('entities')}"
+                        " WHERE eid = ANY(%s::text[]) ORDER BY eid FOR UPDATE",
+                        (sorted(set(ids)),),
+                    )
+                    for rid, eid, doc in await cur.fetchall():
+                        tw.stored(rid, eid, doc)
+                # an upper bound of the new entities: missing ids, and re-creations after
+                # a deletion in the same group (an id written twice)
+                n_new += len(set(ids)) - len(tw.existing) + len(ids) - len(set(ids))
             new_rids = iter(await self._next_rids(conn, n_new))
-            results = [tw.apply(eid, fn, lambda: next(new_rids)) for eid, fn in writes]
-            if tw.empty:
-                return results, {}
-            if where is None:
-                where = await schema.create_tenant(conn, self.ns, tenant)
-            plan, names = await self._plan(conn, tw)
-            await rows.execute(conn, where, plan)
+            results = [
+                [tenants[tenant].apply(eid, fn, lambda: next(new_rids)) for eid, fn in writes]
+                for tenant, writes in items
+            ]
+            names: dict[str, int] = {}
+            for tenant, tw in tenants.items():
+                if tw.empty:
+                    continue
+                where = tw.tid
+                if where is None:
+                    where = await schema.create_tenant(conn, self.ns, tenant)
+                plan, new_names = await self._plan(conn, tw, names)
+                names.update(new_names)
+                await rows.execute(conn, where, plan)
         return results, names
 
     async def _next_rids(self, conn: AsyncConnection, n: int) -> list[int]:
@@ -193,14 +257,15 @@ class PostgresStore:
         return [r[0] for r in await cur.fetchall()]
 
     async def _plan(
-        self, conn: AsyncConnection, tw: rowplan.TenantWrites
+        self, conn: AsyncConnection, tw: rowplan.TenantWrites, fresh: dict[str, int]
     ) -> tuple[rowplan.RowPlan, dict[str, int]]:
         """The group's rows, with names interned; new names are inserted in the group's
-        transaction and returned, to be remembered once it committed."""
+        transaction and returned, to be remembered once it committed (``fresh``: the
+        names this transaction interned already)."""
         missing: set[str] = set()
 
         def known(iri: str) -> int:
-            nid = self._names.get(iri)
+            nid = self._names.get(iri) or fresh.get(iri)
             if nid is None:
                 missing.add(iri)
                 return 0
@@ -215,7 +280,7 @@ class PostgresStore:
             (new,),
         )
         names = await self._lookup(conn, new)
-        ids = {**self._names, **names}
+        ids = {**self._names, **fresh, **names}
         return rowplan.build(tw, ids.__getitem__), names
 
     # --- reads -----------------------------------------------------------------------
