@@ -59,12 +59,14 @@ def table(results: list[Result]) -> str:
 
 
 def results_path(quick: bool) -> Path:
-    """quick.json or latest.json; a PostgreSQL run's have -postgres in the name, so that
-    the two backends never overwrite each other's figures."""
+    """quick.json or latest.json; a PostgreSQL run's have -postgres in the name (and the
+    number of workers when it is not the default 2), so that runs of different setups
+    never overwrite each other's figures."""
     path = QUICK_RESULTS if quick else RESULTS
     if backend() == "sqlite":
         return path
-    return path.with_name(f"{path.stem}-{backend()}{path.suffix}")
+    suffix = "" if workers() == 2 else f"-{workers()}w"
+    return path.with_name(f"{path.stem}-{backend()}{suffix}{path.suffix}")
 
 
 def save(results: list[Result], ran: list[str], quick: bool, info: dict) -> Path:
