@@ -136,3 +136,15 @@ def test_what_one_process_writes_the_other_serves(
     )
     r = httpx.get(f"{a.base}{B}/entities/urn:ngsi-ld:Parking:1", headers=tenant)
     assert r.status_code == 404
+
+
+def test_serve_workers_share_one_port(
+    postgres_url: str, tmp_path: Path, brokers: list[Broker]
+) -> None:
+    broker = Broker(postgres_url, tmp_path / "workers.log", "--workers", "2")
+    brokers.append(broker)
+    for n in range(40):  # a new connection each time: either worker may take it
+        body = {"id": f"urn:ngsi-ld:Streetlight:{n}", "type": "Streetlight"}
+        assert httpx.post(f"{broker.base}{B}/entities", json=body).status_code == 201
+        r = httpx.get(f"{broker.base}{B}/entities", params={"type": "Streetlight", "count": "true"})
+        assert r.headers["NGSILD-Results-Count"] == str(n + 1)

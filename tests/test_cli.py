@@ -1,0 +1,48 @@
+"""The ``isanhub`` command: ``migrate`` on both backends, and ``serve --workers``."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from isanhub.cli import main
+
+
+def test_migrate_creates_then_has_nothing_to_do(
+    db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--db", db_url]) == 0
+    first = capsys.readouterr().out
+    assert "applied 1: entities" in first and "schema up to date" in first
+    assert main(["migrate", "--db", db_url]) == 0
+    assert "nothing to do" in capsys.readouterr().out
+
+
+def test_migrate_refuses_a_newer_schema(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--db", postgres_url]) == 0
+    url, namespace = postgres_url.split("?schema=")
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO {}.migrations(version, title) VALUES (99, 'from the future')"
+            ).format(sql.Identifier(namespace))
+        )
+    assert main(["migrate", "--db", postgres_url]) == 1
+    err = capsys.readouterr().err
+    assert "newer than this isanhub" in err
+
+
+def test_migrate_hides_the_password_in_messages(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["migrate", "--db", "postgresql://hub:s3cret@127.0.0.1:1/city"]) == 1
+    err = capsys.readouterr().err
+    assert "s3cret" not in err and "hub:***@127.0.0.1:1/city" in err
+
+
+def test_workers_need_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit:
+        main(["serve", "--workers", "2", "--db", "sqlite:///var/x.db"])
+    assert exit.value.code == 2
+    assert "--workers needs a PostgreSQL database" in capsys.readouterr().err
