@@ -6,6 +6,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from conftest import PG_URL
 from isanhub.cli import main
 
 
@@ -46,3 +47,25 @@ def test_workers_need_postgresql(capsys: pytest.CaptureFixture[str]) -> None:
         main(["serve", "--workers", "2", "--db", "sqlite:///var/x.db"])
     assert exit.value.code == 2
     assert "--workers needs a PostgreSQL database" in capsys.readouterr().err
+
+
+def test_migrate_says_what_to_do_without_postgis(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A database where the broker's role may not create PostGIS: a clear message."""
+    base = PG_URL.rpartition("/")[0]
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'isanhub_plain'").fetchone():
+            conn.execute("CREATE ROLE isanhub_plain LOGIN")
+        conn.execute("DROP DATABASE IF EXISTS isanhub_no_postgis")
+        conn.execute("CREATE DATABASE isanhub_no_postgis OWNER isanhub_plain")
+    try:
+        host = base.split("@", 1)[1]
+        assert (
+            main(["migrate", "--db", f"postgresql://isanhub_plain@{host}/isanhub_no_postgis"]) == 1
+        )
+        err = capsys.readouterr().err
+        assert "PostGIS is not available" in err and "CREATE EXTENSION postgis" in err
+    finally:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS isanhub_no_postgis")

@@ -19,7 +19,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, errors, sql
 
 
 @dataclass(frozen=True)
@@ -111,13 +111,26 @@ async def version(conn: AsyncConnection, ns: str) -> int:
     return int(row[0]) if row else 0
 
 
+async def _postgis(conn: AsyncConnection) -> None:
+    """Create the PostGIS extension if needed, or say clearly what the operator must do."""
+    try:
+        async with conn.transaction():  # a savepoint: the error must not end the migration's
+            await conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+    except (errors.InsufficientPrivilege, errors.UndefinedFile, errors.FeatureNotSupported) as exc:
+        raise RuntimeError(
+            f"PostGIS is not available in database {conn.info.dbname!r} ({exc.diag.message_primary}):"
+            " install it (Debian: apt install postgresql-15-postgis-3) and, as a superuser, run"
+            " CREATE EXTENSION postgis in that database"
+        ) from exc
+
+
 async def migrate(conn: AsyncConnection, ns: str) -> list[Migration]:
     """Bring the hub ``ns`` to the latest version in one transaction; the migrations
     applied. Several processes may call this at once: they take turns."""
     applied: list[Migration] = []
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(ns, "migrate"),))
-        await conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        await _postgis(conn)
         await conn.execute(_run("CREATE SCHEMA IF NOT EXISTS {ns}", ns=ns))
         await conn.execute(
             _run(
