@@ -16,8 +16,10 @@ from typing import Any
 import orjson
 
 from isanhub.core.errors import NgsiLdError
-from isanhub.core.model import Entity
+from isanhub.core.model import Entity, now_iso
+from isanhub.store import history
 from isanhub.store.base import Change, WriteFn
+from isanhub.store.history import InstanceRow
 from isanhub.store.index import attr_values, geo_values
 
 #: the interned integer id of a name (type or attribute IRI)
@@ -103,6 +105,18 @@ class RowPlan:
     drop_geo: list[tuple[int, int]] = field(default_factory=list)
     #: (rid, ordinal within the entity, name id, GeoJSON geometry)
     add_geo: list[tuple[int, int, int, dict[str, Any]]] = field(default_factory=list)
+    #: history (store.history): instances recorded, with the name id of their attribute
+    history: list[tuple[InstanceRow, int]] = field(default_factory=list)
+    hist_types: list[tuple[str, int]] = field(default_factory=list)  # eid, type id
+    hist_deleted: list[tuple[str, str]] = field(default_factory=list)  # eid, when
+    hist_created: list[str] = field(default_factory=list)  # eids (re)created
+
+    def history_ids(self) -> list[str]:
+        """Every entity id whose history this plan touches."""
+        ids = dict.fromkeys(r.eid for r, _ in self.history)
+        ids.update(dict.fromkeys(e for e, _ in self.hist_types))
+        ids.update(dict.fromkeys(e for e, _ in self.hist_deleted))
+        return list(ids)
 
 
 def _geo_count(entity: Entity) -> int:
@@ -118,6 +132,7 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
             _changed(plan, rid, old, tw.inserts[rid][1], intern)
             continue
         plan.gone.append(rid)
+        plan.hist_deleted.append((old["id"], now_iso()))
         plan.drop_types.extend((intern(t), rid) for t in old["type"])
         if n_geo := _geo_count(old):
             plan.drop_geo.append((rid, n_geo))
@@ -126,6 +141,9 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
             continue
         plan.new_entities.append((rid, eid, _dumps(entity).decode()))
         plan.add_types.extend((intern(t), rid) for t in entity["type"])
+        plan.hist_created.append(eid)
+        plan.hist_types.extend((eid, intern(t)) for t in entity["type"])
+        _record(plan, None, entity, intern)
         plan.add_attrs.extend(
             (rid, intern(iri), seq, kind, val)
             for seq, (iri, kind, val) in enumerate(attr_values(entity))
@@ -138,9 +156,11 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
 
 def _changed(plan: RowPlan, rid: int, old: Entity, new: Entity, intern: Intern) -> None:
     plan.new_docs.append((_dumps(new).decode(), rid))
+    _record(plan, old, new, intern)
     if old["type"] != new["type"]:
         plan.drop_types.extend((intern(t), rid) for t in old["type"])
         plan.add_types.extend((intern(t), rid) for t in new["type"])
+        plan.hist_types.extend((new["id"], intern(t)) for t in new["type"])
     old_attrs, new_attrs = old["attrs"], new["attrs"]
     geo_changed = False
     for iri in old_attrs.keys() | new_attrs.keys():
@@ -161,3 +181,8 @@ def _changed(plan: RowPlan, rid: int, old: Entity, new: Entity, intern: Intern) 
         plan.add_geo.extend(
             (rid, n, intern(iri), value) for n, (iri, value) in enumerate(geo_values(new))
         )
+
+
+def _record(plan: RowPlan, old: Entity | None, new: Entity, intern: Intern) -> None:
+    when = new.get("modifiedAt") or now_iso()
+    plan.history.extend((row, intern(row.name)) for row in history.changes(old, new, when))

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from psycopg import AsyncConnection
 
+from isanhub.store.postgres.schema import create_partitions
 from isanhub.store.rowplan import RowPlan
 
 #: attribute rows from which COPY is used (one round trip per table, but faster per row)
@@ -109,3 +110,61 @@ async def _insert(conn: AsyncConnection, p: str, plan: RowPlan) -> None:
             " unnest(%b::bigint[], %b::int[], %b::int[], %b::smallint[], %b::jsonb[])",
             cols,
         )
+
+
+async def history(
+    conn: AsyncConnection, schema: str, ns: str, plan: RowPlan, partitions: set[str]
+) -> set[str]:
+    """Record the plan's history rows (store.history) in ``schema``; the monthly
+    partitions it created (see schema.create_partitions)."""
+    ids = plan.history_ids()
+    if not ids:
+        return set()
+    p = '"' + schema.replace('"', '""') + '".'
+    made = await create_partitions(conn, schema, (r.t for r, _ in plan.history), partitions)
+    await conn.execute(
+        f"INSERT INTO {p}hist_entities(hid, eid) SELECT nextval('\"{ns}\".hids'), e"
+        " FROM unnest(%b::text[]) AS e ON CONFLICT (eid) DO NOTHING",
+        (ids,),
+    )
+    cur = await conn.execute(
+        f"SELECT eid, hid FROM {p}hist_entities WHERE eid = ANY(%b::text[])", (ids,)
+    )
+    hids: dict[str, int] = dict(await cur.fetchall())
+    async with conn.pipeline():
+        if plan.hist_created:
+            await conn.execute(
+                f"UPDATE {p}hist_entities SET deleted_at = NULL WHERE hid = ANY(%b::bigint[])"
+                " AND deleted_at IS NOT NULL",
+                ([hids[e] for e in plan.hist_created],),
+            )
+        if plan.hist_deleted:
+            eids, whens = zip(*plan.hist_deleted, strict=True)
+            await conn.execute(
+                f"UPDATE {p}hist_entities h SET deleted_at = u.w FROM unnest(%b::bigint[],"
+                " %b::text[]) AS u(hid, w) WHERE h.hid = u.hid",
+                ([hids[e] for e in eids], list(whens)),
+            )
+        if plan.hist_types:
+            await conn.execute(
+                f"INSERT INTO {p}hist_types(type, hid) SELECT * FROM unnest(%b::int[],"
+                " %b::bigint[]) ON CONFLICT DO NOTHING",
+                ([t for _, t in plan.hist_types], [hids[e] for e, _ in plan.hist_types]),
+            )
+    if plan.history:
+        cur = await conn.execute(
+            f"SELECT nextval('\"{ns}\".iids') FROM generate_series(1, %s)", (len(plan.history),)
+        )
+        iids = [r[0] for r in await cur.fetchall()]
+        rows = [
+            (iid, hids[r.eid], name, r.dataset, r.t, r.observed, r.created, r.created,
+             r.deleted, r.num, r.val, r.doc)
+            for iid, (r, name) in zip(iids, plan.history, strict=True)
+        ]  # fmt: skip
+        await _copy(
+            conn,
+            f"{p}instances (iid, hid, name, dataset, t, observed, created, modified, deleted,"
+            " num, val, doc)",
+            rows,
+        )
+    return made

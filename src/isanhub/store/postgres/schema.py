@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from psycopg import AsyncConnection, errors, sql
 
@@ -61,6 +63,31 @@ CREATE TABLE {s}.geo (
   rid bigint NOT NULL, n int NOT NULL, name int NOT NULL, g geometry(Geometry, 4326) NOT NULL,
   PRIMARY KEY (rid, n));
 CREATE INDEX geo_by_shape ON {s}.geo USING gist (g);
+""",
+    ),
+    Migration(
+        2,
+        "history: attribute instances by entity, attribute and time, partitioned by month",
+        shared="""
+CREATE SEQUENCE {ns}.hids AS bigint;
+CREATE SEQUENCE {ns}.iids AS bigint;
+""",
+        tenant="""
+-- the temporal evolution (store.history): entities by id, even once deleted
+CREATE TABLE {s}.hist_entities (hid bigint PRIMARY KEY, eid text NOT NULL UNIQUE, deleted_at text);
+CREATE TABLE {s}.hist_types (type int NOT NULL, hid bigint NOT NULL, PRIMARY KEY (type, hid));
+-- one row per recorded attribute instance, times in microseconds since 1970 UTC; t is
+-- observedAt when the instance has one, else when it was recorded. Partitioned by month
+-- of t (partitions are created as data for a month arrives): a time range reads only its
+-- months, and retention drops whole months
+CREATE TABLE {s}.instances (
+  iid bigint NOT NULL, hid bigint NOT NULL, name int NOT NULL, dataset text,
+  t bigint NOT NULL, observed boolean NOT NULL, created bigint NOT NULL,
+  modified bigint NOT NULL, deleted boolean NOT NULL DEFAULT false,
+  num double precision, val text, doc json NOT NULL,
+  PRIMARY KEY (iid, t)) PARTITION BY RANGE (t);
+CREATE INDEX instances_by_time ON {s}.instances (hid, name, t);
+CREATE INDEX instances_by_created ON {s}.instances (hid, name, created);
 """,
     ),
 ]
@@ -187,3 +214,40 @@ async def create_tenant(conn: AsyncConnection, ns: str, tenant: str) -> str:
         (tenant, schema, LATEST),
     )
     return schema
+
+
+def month_bounds(t_us: int) -> tuple[str, int, int]:
+    """(partition suffix, first and next month's start in µs) of the month holding t."""
+    d = datetime.fromtimestamp(t_us / 1_000_000, UTC)
+    start = datetime(d.year, d.month, 1, tzinfo=UTC)
+    end = datetime(d.year + d.month // 12, d.month % 12 + 1, 1, tzinfo=UTC)
+    return f"{d.year:04d}{d.month:02d}", _us(start), _us(end)
+
+
+def _us(d: datetime) -> int:
+    return int((d - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000
+
+
+async def create_partitions(
+    conn: AsyncConnection, schema: str, times: Iterable[int], known: set[str]
+) -> set[str]:
+    """Create the monthly partitions of ``schema``.instances that rows at ``times`` need,
+    except the ``known`` ones ("schema/YYYYMM"), inside the caller's transaction; the
+    ones it made sure of (to remember once the transaction committed)."""
+    made: set[str] = set()
+    for t in sorted({month_bounds(t)[1] for t in times}):
+        suffix, start, end = month_bounds(t)
+        key = f"{schema}/{suffix}"
+        if key in known or key in made:
+            continue
+        await conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key(schema, "month", suffix),))
+        await conn.execute(
+            _run(
+                "CREATE TABLE IF NOT EXISTS {s}.{p} PARTITION OF {s}.instances"
+                f" FOR VALUES FROM ({start}) TO ({end})",
+                s=schema,
+                p=f"instances_{suffix}",
+            )
+        )
+        made.add(key)
+    return made

@@ -67,6 +67,7 @@ class PostgresStore:
         self._contexts = PgContextTable(self.conninfo, self.ns)
         self._schemas: dict[str, str] = {}  # tenant -> schema (tenants are never dropped)
         self._names: dict[str, int] = {}  # committed names only
+        self._partitions: set[str] = set()  # monthly history partitions known to exist
         self._pending: list[_Pending] = []  # writes waiting for the next group
         self._scheduled = False
         self._groups: set[asyncio.Future[None]] = set()
@@ -237,6 +238,7 @@ class PostgresStore:
                 for tenant, writes in items
             ]
             names: dict[str, int] = {}
+            made: set[str] = set()
             for tenant, tw in tenants.items():
                 if tw.empty:
                     continue
@@ -246,6 +248,8 @@ class PostgresStore:
                 plan, new_names = await self._plan(conn, tw, names)
                 names.update(new_names)
                 await rows.execute(conn, where, plan)
+                made |= await rows.history(conn, where, self.ns, plan, self._partitions)
+        self._partitions |= made  # committed now
         return results, names
 
     async def _next_rids(self, conn: AsyncConnection, n: int) -> list[int]:

@@ -59,3 +59,50 @@ def execute(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
                 b = geo.bbox_of(value, validated=True)
                 boxes.append((rid * GEO_SLOTS + n, b[0], b[2], b[1], b[3], rid, name))
         run("INSERT INTO geo(gid, minx, maxx, miny, maxy, rid, name) VALUES (?,?,?,?,?,?,?)", boxes)
+
+
+def history(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
+    """Record the plan's history rows (store.history) for tenant ``tid``."""
+    ids = plan.history_ids()
+    if not ids:
+        return
+    hids: dict[str, int] = {}
+    for chunk in chunks(ids, 500):
+        marks = ",".join("?" * len(chunk))
+        hids.update(
+            conn.execute(
+                f"SELECT eid, hid FROM hist_entities WHERE tenant = ? AND eid IN ({marks})",
+                (tid, *chunk),
+            ).fetchall()
+        )
+    for eid in ids:
+        if eid not in hids:
+            cur = conn.execute("INSERT INTO hist_entities(tenant, eid) VALUES (?, ?)", (tid, eid))
+            assert cur.lastrowid is not None
+            hids[eid] = cur.lastrowid
+    run = conn.executemany
+    if plan.hist_created:
+        run(
+            "UPDATE hist_entities SET deleted_at = NULL WHERE hid = ? AND deleted_at IS NOT NULL",
+            [(hids[e],) for e in plan.hist_created],
+        )
+    if plan.hist_deleted:
+        run(
+            "UPDATE hist_entities SET deleted_at = ? WHERE hid = ?",
+            [(when, hids[e]) for e, when in plan.hist_deleted],
+        )
+    if plan.hist_types:
+        run(
+            "INSERT OR IGNORE INTO hist_types(tenant, type, hid) VALUES (?,?,?)",
+            [(tid, t, hids[e]) for e, t in plan.hist_types],
+        )
+    if plan.history:
+        run(
+            "INSERT INTO instances(hid, name, dataset, t, observed, created, modified, deleted,"
+            " num, val, doc) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            [
+                (hids[r.eid], name, r.dataset, r.t, r.observed, r.created, r.created,
+                 r.deleted, r.num, r.val, r.doc)
+                for r, name in plan.history
+            ],
+        )  # fmt: skip

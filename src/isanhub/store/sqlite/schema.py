@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,8 +59,30 @@ def connect(path: str, *, synchronous: str = "FULL", readonly: bool = False) -> 
     return conn
 
 
+HISTORY = """
+-- the temporal evolution (store.history): entities by id, even once deleted
+CREATE TABLE IF NOT EXISTS hist_entities (
+  hid INTEGER PRIMARY KEY, tenant INTEGER NOT NULL, eid TEXT NOT NULL, deleted_at TEXT,
+  UNIQUE (tenant, eid));
+CREATE TABLE IF NOT EXISTS hist_types (
+  tenant INTEGER NOT NULL, type INTEGER NOT NULL, hid INTEGER NOT NULL,
+  PRIMARY KEY (tenant, type, hid)) WITHOUT ROWID;
+-- one row per recorded attribute instance; times in microseconds since 1970 UTC; t is
+-- observedAt when the instance has one, else when it was recorded
+CREATE TABLE IF NOT EXISTS instances (
+  iid INTEGER PRIMARY KEY, hid INTEGER NOT NULL, name INTEGER NOT NULL, dataset TEXT,
+  t INTEGER NOT NULL, observed INTEGER NOT NULL, created INTEGER NOT NULL,
+  modified INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, num REAL, val TEXT,
+  doc TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS instances_by_time ON instances (hid, name, t);
+CREATE INDEX IF NOT EXISTS instances_by_created ON instances (hid, name, created);
+"""
+
 #: (version, title, script): the versioned steps from an empty file to SCHEMA_VERSION
-MIGRATIONS = [(1, "entities, their types, the attribute-value index, geometries, @contexts", DDL)]
+MIGRATIONS = [
+    (1, "entities, their types, the attribute-value index, geometries, @contexts", DDL),
+    (2, "history: attribute instances by entity, attribute and time", HISTORY),
+]
 
 
 def migrate(conn: sqlite3.Connection) -> list[str]:

@@ -210,6 +210,7 @@ class SqliteStore:
             tid = tw.tid if tw.tid is not None else self._w_tenant(conn, tenant)
             plan = rowplan.build(tw, lambda iri: self._w_intern(conn, iri))
             rows.execute(conn, tid, plan)
+            rows.history(conn, tid, plan)
         return out
 
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:

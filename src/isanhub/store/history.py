@@ -1,0 +1,129 @@
+"""The temporal evolution of entities, shared by the SQL backends: which attribute
+instances a change records, and the row each becomes.
+
+Every write that changes an attribute instance records the new instance (with its
+``observedAt``, and the ``modifiedAt`` of the change as the time it was recorded); an
+instance that disappears is recorded as deleted. History is keyed by entity id, not by
+the current entity row, so it outlives a deleted entity until it is deleted itself
+(``DELETE /temporal/entities/{id}``) or retention removes it.
+
+Times are integers (microseconds since 1970 UTC): ranges, ordering and aggregation
+periods are integer arithmetic in SQL on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+import orjson
+
+from isanhub.core.model import Entity
+
+_dumps = orjson.dumps
+#: the member holding an instance's value, by attribute type
+VALUE_MEMBER = {
+    "Property": "value",
+    "GeoProperty": "value",
+    "Relationship": "object",
+    "LanguageProperty": "languageMap",
+    "VocabProperty": "vocab",
+    "ListProperty": "valueList",
+    "ListRelationship": "objectList",
+    "JsonProperty": "json",
+}
+INSTANCE_PREFIX = "urn:ngsi-ld:instance:"
+
+
+@lru_cache(maxsize=4096)
+def to_us(iso: str) -> int:
+    """An ISO 8601 date-time as microseconds since 1970 UTC (no zone: UTC)."""
+    t = datetime.fromisoformat(iso)
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=UTC)
+    delta = t - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int) -> str:
+    """Microseconds since 1970 as the broker's ISO 8601 form (UTC, Z)."""
+    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class InstanceRow:
+    """One recorded attribute instance (or the deletion of one)."""
+
+    eid: str
+    name: str  #: attribute IRI
+    dataset: str | None
+    t: int  #: observedAt if the instance has one, else when it was recorded (µs)
+    observed: bool
+    created: int  #: when it was recorded (µs)
+    num: float | None  #: the value when it is a number (aggregations)
+    val: str | None  #: the value as JSON (distinctCount); None for a deletion
+    doc: str  #: the instance as JSON, without system attributes
+    deleted: bool = False
+
+
+def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> InstanceRow:
+    """The row recording ``inst`` of attribute ``name``, changed at ``recorded``."""
+    created = to_us(inst.get("modifiedAt") or recorded)
+    observed = inst.get("observedAt")
+    value = inst.get(VALUE_MEMBER.get(inst.get("type", ""), "value"))
+    num = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    kept = {k: v for k, v in inst.items() if k not in ("createdAt", "modifiedAt")}
+    return InstanceRow(
+        eid,
+        name,
+        inst.get("datasetId"),
+        to_us(observed) if isinstance(observed, str) else created,
+        isinstance(observed, str),
+        created,
+        float(num) if num is not None and abs(num) < 1e308 else None,
+        _dumps(value).decode(),
+        _dumps(kept).decode(),
+    )
+
+
+def deletion_row(eid: str, name: str, inst: dict[str, Any], when: str) -> InstanceRow:
+    """The row recording that an instance was deleted at ``when``."""
+    us = to_us(when)
+    doc: dict[str, Any] = {"type": inst.get("type", "Property"), "deletedAt": when}
+    if "datasetId" in inst:
+        doc["datasetId"] = inst["datasetId"]
+    return InstanceRow(eid, name, inst.get("datasetId"), us, False, us, None, None,
+                       _dumps(doc).decode(), deleted=True)  # fmt: skip
+
+
+def changes(old: Entity | None, new: Entity | None, when: str) -> Iterator[InstanceRow]:
+    """The instances a change from ``old`` to ``new`` records: every instance of a new
+    entity, the new or changed instances of a changed one, and deleted instances (a
+    deleted entity is marked as such, its attributes are not recorded one by one)."""
+    if new is None:
+        return
+    eid = new["id"]
+    old_attrs = old["attrs"] if old else {}
+    new_attrs = new["attrs"]
+    for iri, after in new_attrs.items():
+        before = old_attrs.get(iri)
+        if before == after:
+            continue
+        previous = {i.get("datasetId"): i for i in before or ()}
+        for inst in after:
+            if previous.get(inst.get("datasetId")) != inst:
+                yield instance_row(eid, iri, inst, when)
+        kept = {i.get("datasetId") for i in after}
+        for dataset, inst in previous.items():
+            if dataset not in kept:
+                yield deletion_row(eid, iri, inst, when)
+    for iri, before in old_attrs.items():
+        if iri not in new_attrs:
+            for inst in before:
+                yield deletion_row(eid, iri, inst, when)
