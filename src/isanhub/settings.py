@@ -32,6 +32,9 @@ class Settings:
     max_limit: int = 1000
     #: write durability: FULL (fsync every group commit) or NORMAL (survives a process kill)
     sqlite_synchronous: str = "FULL"
+    #: instances per attribute in one answer of the temporal API; beyond, the answer is a
+    #: page (206 Partial Content with a Content-Range of date-times)
+    temporal_page: int = 1000
     #: PostgreSQL connections each API process keeps open (at most)
     pg_pool_size: int = 10
     log_level: str = "info"

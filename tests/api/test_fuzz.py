@@ -39,6 +39,7 @@ MAX_BATCH_EXAMPLES = max(1, MAX_EXAMPLES // 3)
 BATCH_WRITES = r"^/entityOperations/(create|upsert|update|merge)$"
 #: tables that hold entity data (contexts are a cache, not entity data)
 TABLES = ("tenants", "names", "entities", "entity_types", "attrs", "geo")
+TABLES += ("hist_entities", "hist_types", "instances")  # the history
 SEED: list[dict[str, Any]] = [
     {
         "id": "urn:ngsi-ld:Shop:khonkaen-silk-01",
@@ -83,7 +84,12 @@ def flatmap_path_parameters(context: Any, params: dict[str, Any]) -> st.SearchSt
         return st.just(params)
     return st.one_of(
         st.just(params),
-        st.fixed_dictionaries({**params, **{k: st.sampled_from(v) for k, v in known.items()}}),
+        st.fixed_dictionaries(
+            {
+                **{k: st.just(v) for k, v in params.items()},
+                **{k: st.sampled_from(v) for k, v in known.items()},
+            }
+        ),
     )
 
 

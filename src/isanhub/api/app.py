@@ -14,7 +14,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from isanhub import __version__
-from isanhub.api import attrs, batch, contexts, discovery, entities, http, openapi
+from isanhub.api import (
+    attrs,
+    batch,
+    contexts,
+    discovery,
+    entities,
+    http,
+    openapi,
+    temporal,
+    temporal_write,
+)
 from isanhub.api.asgi import App, Router
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.precheck import RequestChecks
@@ -48,6 +58,27 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/types/{type:path}", "GET", discovery.type_info),
     ("/attributes", "GET", discovery.attributes),
     ("/attributes/{attr:path}", "GET", discovery.attribute_info),
+    ("/temporal/entities", "GET", temporal.query),
+    ("/temporal/entities", "POST", temporal_write.create),
+    ("/temporal/entities/{entity_id}", "GET", temporal.retrieve),
+    ("/temporal/entities/{entity_id}", "DELETE", temporal_write.delete),
+    ("/temporal/entities/{entity_id}/attrs", "POST", temporal_write.append),
+    (
+        "/temporal/entities/{entity_id}/attrs/{attr_id}",
+        "DELETE",
+        temporal_write.delete_attr_history,
+    ),
+    (
+        "/temporal/entities/{entity_id}/attrs/{attr_id}/{instance_id}",
+        "PATCH",
+        temporal_write.modify_instance,
+    ),
+    (
+        "/temporal/entities/{entity_id}/attrs/{attr_id}/{instance_id}",
+        "DELETE",
+        temporal_write.delete_instance,
+    ),
+    ("/temporal/entityOperations/query", "POST", temporal.query_post),
     ("/jsonldContexts", "POST", contexts.add),
     ("/jsonldContexts", "GET", contexts.list_all),
     ("/jsonldContexts/{context_id:path}", "GET", contexts.serve),
@@ -62,6 +93,14 @@ _EMPTY_ENTITY_ID: list[tuple[str, str, Handler]] = [
     *[("/entities/", m, attrs.missing_entity_id) for m in ("PUT", "PATCH", "DELETE")],
     *[("/entities//attrs", m, attrs.missing_entity_id) for m in ("POST", "PATCH")],
     *[("/entities//attrs/{a}", m, attrs.missing_entity_id) for m in ("PATCH", "PUT", "DELETE")],
+    ("/temporal/entities//attrs", "POST", temporal_write.missing_part),
+    ("/temporal/entities//attrs/{a}", "DELETE", temporal_write.missing_part),
+    *[
+        ("/temporal/entities//attrs/{a}/{i}", m, temporal_write.missing_part)
+        for m in ("PATCH", "DELETE")
+    ],
+    # an empty attribute name: DELETE is a bad request, PATCH names no resource (405)
+    ("/temporal/entities/{e}/attrs//{i}", "DELETE", temporal_write.missing_part),
 ]
 
 

@@ -24,6 +24,7 @@ CORE_CONTEXT = "https://uri.etsi.org/ngsi-ld/v1/ngsi-ld-core-context-v1.8.jsonld
 REASONS = {
     200: "OK",
     201: "Created (Location names the new resource)",
+    206: "Partial Content: a page of instances; Content-Range gives its time range",
     204: "No Content",
     207: "Multi-Status: some items failed, see the body",
     400: "BadRequestData or InvalidRequest",
@@ -117,6 +118,17 @@ SCHEMAS: dict[str, Any] = {
         additionalProperties=_ANY_ATTR,
     ),
     "Attributes": _obj("Attributes of an entity, by name.", {}, additionalProperties=_ANY_ATTR),
+    "TemporalEntity": _obj(
+        "A temporal entity (clause 4.5.9): every other member is an attribute given as an "
+        "array of instances, its history (several may share a datasetId).",
+        {
+            "id": _URI,
+            "type": {"anyOf": [_NAME, _arr(_NAME, minItems=1)]},
+            "scope": {"anyOf": [_NAME, _arr(_NAME)]},
+            "@context": _LD,
+        },
+        additionalProperties={"anyOf": [_s("Attribute"), _arr(_s("Attribute"))]},
+    ),
     "BatchOperationResult": _obj(
         "Clause 5.2.16: the ids that succeeded and an error per failed entity.",
         {
@@ -165,6 +177,7 @@ _BODIES: dict[str, Any] = {
     "Attribute": _s("Attribute"),
     "Attributes": _s("Attributes"),
     "Query": _s("Query"),
+    "TemporalEntity": _s("TemporalEntity"),
     "Ids": _arr(_URI, minItems=1),
     "Batch": _s("BatchOperationResult"),
     "Types": {"anyOf": [_s("EntityTypeList"), _arr({"type": "object"})]},
@@ -228,6 +241,24 @@ GET /jsonldContexts/{contextId}  [@contexts]  Serve a @context, or its details (
     params: contextId details | ok: 200=Object | errors: 400 404 406
 DELETE /jsonldContexts/{contextId}  [@contexts]  Delete a @context, or reload=true a cached one (5.13.5)
     params: contextId reload | ok: 204 | errors: 400 404 503
+POST /temporal/entities  [Temporal]  Create a temporal entity, or add instances to one (5.6.11): 201 new, 204 existing
+    params: @headers | body: TemporalEntity | ok: 201 204 | errors: 400 415 503
+GET /temporal/entities  [Temporal]  Query the history of entities (5.7.4): instances in a time window
+    params: @headers type id idPattern attrs q @geo @time @tview datasetId @page local | ok: 200=Objects 206=Objects | errors: 400 403 404 406 503
+GET /temporal/entities/{entityId}  [Temporal]  Retrieve the history of an entity (5.7.3)
+    params: entityId @headers attrs @time @tview datasetId | ok: 200=Object 206=Object | errors: 400 404 406 503
+DELETE /temporal/entities/{entityId}  [Temporal]  Delete an entity and its whole history (5.6.16)
+    params: entityId tenant | ok: 204 | errors: 400 404
+POST /temporal/entities/{entityId}/attrs  [Temporal]  Add attribute instances to a history (5.6.12)
+    params: entityId @headers | body: TemporalEntity | ok: 204 | errors: 400 404 415 503
+DELETE /temporal/entities/{entityId}/attrs/{attrId}  [Temporal]  Delete an attribute's history: default instances, one datasetId, or all (5.6.13)
+    params: entityId attrId @headers datasetId deleteAll | ok: 204 | errors: 400 404 503
+PATCH /temporal/entities/{entityId}/attrs/{attrId}/{instanceId}  [Temporal]  Replace one recorded instance (5.6.14)
+    params: entityId attrId instanceId @headers | body: Attribute | ok: 204 | errors: 400 404 415 503
+DELETE /temporal/entities/{entityId}/attrs/{attrId}/{instanceId}  [Temporal]  Delete one recorded instance (5.6.15)
+    params: entityId attrId instanceId @headers | ok: 204 | errors: 400 404 503
+POST /temporal/entityOperations/query  [Temporal]  Query histories with a Query body and its temporalQ (5.7.4)
+    params: @headers options format @page lastN | body: Query | ok: 200=Objects 206=Objects | errors: 400 403 404 406 415 503
 GET /openapi.json  [Meta]  This document
     params: | ok: 200=Object | errors:
 """
@@ -237,10 +268,19 @@ _GROUPS = {
     "@geo": "georel geometry coordinates geoproperty",
     "@view": "options format pick omit lang",
     "@page": "limit offset count",
+    "@time": "timerel timeAt endTimeAt timeproperty lastN",
+    "@tview": "options format pick omit lang aggrMethods aggrPeriodDuration",
 }
 _OPTIONS = ["normalized", "concise", "keyValues", "simplified", "sysAttrs"]
-_OPTIONS += ["noOverwrite", "replace", "update", "count"]
-_FORMATS = ["normalized", "concise", "keyValues", "simplified"]
+_OPTIONS += ["noOverwrite", "replace", "update", "count", "temporalValues", "aggregatedValues"]
+_FORMATS = [
+    "normalized",
+    "concise",
+    "keyValues",
+    "simplified",
+    "temporalValues",
+    "aggregatedValues",
+]
 _GEOMETRIES = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
 _BOOL = {"type": "boolean"}
 
@@ -305,6 +345,37 @@ def _parameters(max_limit: int) -> dict[str, Any]:
         "details": q("details", _BOOL, "Details instead of names"),
         "kind": q("kind", {"enum": ["Hosted", "Cached", "ImplicitlyCreated"]}),
         "reload": q("reload", _BOOL, "Fetch a cached @context again instead of deleting it"),
+        "instanceId": p("instanceId", "A recorded instance (instanceId)", "urn:ngsi-ld:instance:1"),
+        "timerel": q("timerel", {"enum": ["before", "after", "between"]}, "With timeAt"),
+        "timeAt": q("timeAt", _TIME, "Start (after, between) or end (before) of the window"),
+        "endTimeAt": q("endTimeAt", _TIME, "End of the window (between)"),
+        "timeproperty": q(
+            "timeproperty",
+            {"enum": ["observedAt", "createdAt", "modifiedAt", "deletedAt"]},
+            "The time the window applies to (default observedAt)",
+        ),
+        "lastN": q("lastN", {"type": "integer", "minimum": 1}, "The newest N instances"),
+        "aggrMethods": q(
+            "aggrMethods",
+            _arr(
+                {
+                    "enum": [
+                        "totalCount",
+                        "distinctCount",
+                        "sum",
+                        "avg",
+                        "min",
+                        "max",
+                        "stddev",
+                        "sumsq",
+                    ]
+                }
+            ),
+            "aggregatedValues: the functions",
+        ),
+        "aggrPeriodDuration": q(
+            "aggrPeriodDuration", _STR, "aggregatedValues: the period (ISO 8601: PT1H, P1D, P1M)"
+        ),
     }
 
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from isanhub.core.context import ContextStoreBackend
 from isanhub.core.errors import NgsiLdError
 from isanhub.core.geo import GeoQuery
 from isanhub.core.model import Entity
+
+if TYPE_CHECKING:
+    from isanhub.store.temporal import TemporalEntity, TemporalQuery
 
 #: One type expression in disjunctive normal form: any group matches when the entity
 #: has every type of that group (``A,B`` = [{A},{B}], ``A;B`` = [{A,B}]).
@@ -30,6 +33,22 @@ class Change:
     entity: Entity | None
     result: Any = None
     unchanged: bool = False  # true: nothing to write (e.g. noOverwrite skipped everything)
+    #: history (the temporal API): the instances (attribute IRI, instance) to record,
+    #: instead of what differs between the stored and the new state; each replaces a
+    #: recorded instance of the same attribute, datasetId and observedAt
+    record: list[tuple[str, dict[str, Any]]] | None = None
+
+
+@dataclass(frozen=True)
+class HistoryEdit:
+    """A change of recorded history (the temporal API): the whole entity's (no
+    ``attr``), one attribute's instances of some datasetIds (None: all), or one instance
+    (``instance``: its number), deleted or replaced by ``replacement``."""
+
+    attr: str | None = None
+    datasets: frozenset[str | None] | None = None
+    instance: int | None = None
+    replacement: dict[str, Any] | None = None
 
 
 #: A write: receives the stored entity (or None) and returns the Change to commit;
@@ -118,6 +137,15 @@ class Store(Protocol):
 
     async def query(self, tenant: str, query: Query) -> QueryResult:
         """Entities matching ``query`` in a stable order (creation order), one page."""
+
+    async def temporal(
+        self, tenant: str, query: TemporalQuery
+    ) -> tuple[list[TemporalEntity], int | None]:
+        """History (store.temporal): the page of entities with their instances, or their
+        aggregated values, and their number when ``count`` is asked."""
+
+    async def edit_history(self, tenant: str, entity_id: str, edit: HistoryEdit) -> bool:
+        """Delete or replace recorded history; False when there was nothing to change."""
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         """Every entity type in the tenant, with its attributes."""

@@ -36,6 +36,14 @@ VALUE_MEMBER = {
     "JsonProperty": "json",
 }
 INSTANCE_PREFIX = "urn:ngsi-ld:instance:"
+NULL = "urn:ngsi-ld:null"
+SCOPE_IRI = "https://uri.etsi.org/ngsi-ld/scope"
+#: the value a deletion records, by attribute type (NGSI-LD Null in each one's shape)
+_DELETED_VALUE: dict[str, Any] = {
+    "LanguageProperty": {"@none": NULL},
+    "ListProperty": [NULL],
+    "ListRelationship": [NULL],
+}
 
 
 @lru_cache(maxsize=4096)
@@ -93,9 +101,12 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
 
 
 def deletion_row(eid: str, name: str, inst: dict[str, Any], when: str) -> InstanceRow:
-    """The row recording that an instance was deleted at ``when``."""
+    """The row recording that an instance was deleted at ``when`` (its value is the
+    NGSI-LD Null of its type; a deleted scope is an empty list)."""
     us = to_us(when)
-    doc: dict[str, Any] = {"type": inst.get("type", "Property"), "deletedAt": when}
+    kind = inst.get("type", "Property")
+    value = [] if name == SCOPE_IRI else _DELETED_VALUE.get(kind, NULL)
+    doc: dict[str, Any] = {"type": kind, VALUE_MEMBER.get(kind, "value"): value, "deletedAt": when}
     if "datasetId" in inst:
         doc["datasetId"] = inst["datasetId"]
     return InstanceRow(eid, name, inst.get("datasetId"), us, False, us, None, None,
@@ -109,8 +120,8 @@ def changes(old: Entity | None, new: Entity | None, when: str) -> Iterator[Insta
     if new is None:
         return
     eid = new["id"]
-    old_attrs = old["attrs"] if old else {}
-    new_attrs = new["attrs"]
+    old_attrs = _with_scope(old) if old else {}
+    new_attrs = _with_scope(new)
     for iri, after in new_attrs.items():
         before = old_attrs.get(iri)
         if before == after:
@@ -127,3 +138,12 @@ def changes(old: Entity | None, new: Entity | None, when: str) -> Iterator[Insta
         if iri not in new_attrs:
             for inst in before:
                 yield deletion_row(eid, iri, inst, when)
+
+
+def _with_scope(entity: Entity) -> dict[str, Any]:
+    """The entity's attributes, with its scope as one more (history records it too)."""
+    if "scope" not in entity:
+        return entity["attrs"]  # type: ignore[no-any-return]
+    # no timestamps: an unchanged scope must compare equal (it is recorded at the change)
+    scope = {"type": "Property", "value": entity["scope"]}
+    return {**entity["attrs"], SCOPE_IRI: [scope]}

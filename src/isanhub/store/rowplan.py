@@ -45,6 +45,7 @@ class TenantWrites:
         # the entity they are given in place, so the old state is decoded again from this
         self.removed: dict[int, str] = {}
         self.inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
+        self.records: dict[int, list[tuple[str, dict[str, Any]]]] = {}  # rid -> Change.record
 
     def missing(self, ids: list[str]) -> list[str]:
         """The ids among ``ids`` whose stored state has not been read yet."""
@@ -72,6 +73,8 @@ class TenantWrites:
             return change.result
         rid = held[0] if held is not None else new_rid()
         self.inserts[rid] = (eid, change.entity)
+        if change.record is not None:
+            self.records.setdefault(rid, []).extend(change.record)
         self.existing[eid] = (rid, change.entity, None)
         return change.result
 
@@ -110,6 +113,8 @@ class RowPlan:
     hist_types: list[tuple[str, int]] = field(default_factory=list)  # eid, type id
     hist_deleted: list[tuple[str, str]] = field(default_factory=list)  # eid, when
     hist_created: list[str] = field(default_factory=list)  # eids (re)created
+    #: recorded instances that new ones replace: (eid, name id, datasetId, observedAt µs)
+    hist_replace: list[tuple[str, int, str | None, int]] = field(default_factory=list)
 
     def history_ids(self) -> list[str]:
         """Every entity id whose history this plan touches."""
@@ -129,7 +134,7 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
     for rid, doc in tw.removed.items():
         old = _loads(doc)
         if rid in tw.inserts:
-            _changed(plan, rid, old, tw.inserts[rid][1], intern)
+            _changed(plan, rid, old, tw.inserts[rid][1], intern, tw.records.get(rid))
             continue
         plan.gone.append(rid)
         plan.hist_deleted.append((old["id"], now_iso()))
@@ -143,7 +148,7 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
         plan.add_types.extend((intern(t), rid) for t in entity["type"])
         plan.hist_created.append(eid)
         plan.hist_types.extend((eid, intern(t)) for t in entity["type"])
-        _record(plan, None, entity, intern)
+        _record(plan, None, entity, intern, tw.records.get(rid))
         plan.add_attrs.extend(
             (rid, intern(iri), seq, kind, val)
             for seq, (iri, kind, val) in enumerate(attr_values(entity))
@@ -154,9 +159,16 @@ def build(tw: TenantWrites, intern: Intern) -> RowPlan:
     return plan
 
 
-def _changed(plan: RowPlan, rid: int, old: Entity, new: Entity, intern: Intern) -> None:
+def _changed(
+    plan: RowPlan,
+    rid: int,
+    old: Entity,
+    new: Entity,
+    intern: Intern,
+    records: list[tuple[str, dict[str, Any]]] | None = None,
+) -> None:
     plan.new_docs.append((_dumps(new).decode(), rid))
-    _record(plan, old, new, intern)
+    _record(plan, old, new, intern, records)
     if old["type"] != new["type"]:
         plan.drop_types.extend((intern(t), rid) for t in old["type"])
         plan.add_types.extend((intern(t), rid) for t in new["type"])
@@ -183,6 +195,19 @@ def _changed(plan: RowPlan, rid: int, old: Entity, new: Entity, intern: Intern) 
         )
 
 
-def _record(plan: RowPlan, old: Entity | None, new: Entity, intern: Intern) -> None:
+def _record(
+    plan: RowPlan,
+    old: Entity | None,
+    new: Entity,
+    intern: Intern,
+    records: list[tuple[str, dict[str, Any]]] | None,
+) -> None:
     when = new.get("modifiedAt") or now_iso()
-    plan.history.extend((row, intern(row.name)) for row in history.changes(old, new, when))
+    if records is None:
+        plan.history.extend((row, intern(row.name)) for row in history.changes(old, new, when))
+        return
+    for iri, inst in records:
+        row = history.instance_row(new["id"], iri, inst, when)
+        plan.history.append((row, intern(iri)))
+        if row.observed:
+            plan.hist_replace.append((row.eid, intern(iri), row.dataset, row.t))

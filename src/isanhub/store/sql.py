@@ -64,6 +64,11 @@ class Dialect:
         candidate bounding box is ``box``)."""
         raise NotImplementedError
 
+    def month_number(self, column: str) -> str:
+        """The calendar month (UTC) of a time column (µs since 1970) as 12 * year +
+        month - 1, for aggregation periods in months."""
+        raise NotImplementedError
+
     def value(self, v: Any) -> Any:
         """An attribute value as the ``attrs.val`` column binds it."""
         return v

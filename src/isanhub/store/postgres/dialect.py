@@ -47,6 +47,10 @@ class PostgresDialect(Dialect):
             [name_id, box[0], box[1], box[2], box[3]],
         )
 
+    def month_number(self, column: str) -> str:
+        moment = f"(to_timestamp({column} / 1000000.0) AT TIME ZONE 'UTC')"
+        return f"(extract(year from {moment})::int * 12 + extract(month from {moment})::int - 1)"
+
     def value(self, v: Any) -> Any:
         return Jsonb(v)
 

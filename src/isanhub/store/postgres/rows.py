@@ -151,6 +151,15 @@ async def history(
                 " %b::bigint[]) ON CONFLICT DO NOTHING",
                 ([t for _, t in plan.hist_types], [hids[e] for e, _ in plan.hist_types]),
             )
+    if plan.hist_replace:
+        eids, names, datasets, times = zip(*plan.hist_replace, strict=True)
+        await conn.execute(
+            f"DELETE FROM {p}instances i USING unnest(%b::bigint[], %b::int[], %b::text[],"
+            " %b::bigint[]) AS u(hid, name, ds, t) WHERE i.hid = u.hid AND i.name = u.name"
+            " AND i.dataset IS NOT DISTINCT FROM u.ds AND i.t = u.t AND i.observed"
+            " AND NOT i.deleted",
+            ([hids[e] for e in eids], list(names), list(datasets), list(times)),
+        )
     if plan.history:
         cur = await conn.execute(
             f"SELECT nextval('\"{ns}\".iids') FROM generate_series(1, %s)", (len(plan.history),)

@@ -28,8 +28,16 @@ from psycopg_pool import AsyncConnectionPool
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import rowplan, sql
-from isanhub.store.base import AttributeInfo, Query, QueryResult, TypeInfo, WriteFn
+from isanhub.store import rowplan, sql, temporal
+from isanhub.store.base import (
+    AttributeInfo,
+    HistoryEdit,
+    Query,
+    QueryResult,
+    TypeInfo,
+    WriteFn,
+)
+from isanhub.store.history import instance_row
 from isanhub.store.index import KIND_NAMES
 from isanhub.store.postgres import rows, schema
 from isanhub.store.postgres.contexts import PgContextTable
@@ -68,6 +76,7 @@ class PostgresStore:
         self._schemas: dict[str, str] = {}  # tenant -> schema (tenants are never dropped)
         self._names: dict[str, int] = {}  # committed names only
         self._partitions: set[str] = set()  # monthly history partitions known to exist
+        self._iris: dict[int, str] = {}  # name id -> IRI (names are never deleted)
         self._pending: list[_Pending] = []  # writes waiting for the next group
         self._scheduled = False
         self._groups: set[asyncio.Future[None]] = set()
@@ -340,6 +349,61 @@ class PostgresStore:
                         if f.feed(chunk):
                             break
                 return f.result()
+
+    async def temporal(
+        self, tenant: str, tq: temporal.TemporalQuery
+    ) -> tuple[list[temporal.TemporalEntity], int | None]:
+        async with self._connection() as conn:
+            where = await self._require(conn, tenant)
+            wanted = {t for group in tq.entities.types or () for t in group} | set(tq.attrs or ())
+            missing = [n for n in wanted if n not in self._names]
+            if missing:
+                self._names.update(await self._lookup(conn, missing))
+
+            async def run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+                cur = await conn.execute(sql, params)
+                return await cur.fetchall()
+
+            async def names(ids: Sequence[int]) -> dict[int, str]:
+                unknown = [i for i in ids if i not in self._iris]
+                if unknown:
+                    rows = await run(
+                        f"SELECT id, iri FROM {self._q}names WHERE id = ANY(%s::int[])", [unknown]
+                    )
+                    self._iris.update(rows)
+                return {i: self._iris[i] for i in ids}
+
+            async with conn.transaction():  # one snapshot for the whole answer
+                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                return await temporal.execute(
+                    tq, self._names.get, names, PostgresDialect(where), run
+                )
+
+    async def edit_history(self, tenant: str, entity_id: str, edit: HistoryEdit) -> bool:
+        async with self._connection() as conn:
+            d = PostgresDialect(await self._require(conn, tenant))
+            name = None
+            if edit.attr is not None:
+                if edit.attr not in self._names:
+                    self._names.update(await self._lookup(conn, [edit.attr]))
+                name = self._names.get(edit.attr)
+                if name is None:
+                    return False
+            made: set[str] = set()
+            async with conn.transaction():
+                cur = await conn.execute(*temporal.hid_of(entity_id, d))
+                row = await cur.fetchone()
+                if row is None:
+                    return False
+                if edit.replacement is not None:  # its time may fall in a new month
+                    when = instance_row("", "", edit.replacement, edit.replacement["modifiedAt"]).t
+                    made = await schema.create_partitions(conn, d.schema, [when], self._partitions)
+                changed = 0
+                for sql_text, params in temporal.edit_statements(edit, row[0], name, d):
+                    cur = await conn.execute(sql_text, params)
+                    changed += max(cur.rowcount, 0)
+            self._partitions |= made
+            return changed > 0
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         async with self._connection() as conn:

@@ -36,3 +36,10 @@ class SqliteDialect(Dialect):
             " AND miny <= ?",
             [name_id, box[0], box[2], box[1], box[3]],
         )
+
+    def month_number(self, column: str) -> str:
+        moment = f"{column} / 1000000, 'unixepoch'"
+        return (
+            f"(CAST(strftime('%Y', {moment}) AS INTEGER) * 12"
+            f" + CAST(strftime('%m', {moment}) AS INTEGER) - 1)"
+        )

@@ -96,6 +96,12 @@ def history(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
             "INSERT OR IGNORE INTO hist_types(tenant, type, hid) VALUES (?,?,?)",
             [(tid, t, hids[e]) for e, t in plan.hist_types],
         )
+    if plan.hist_replace:
+        run(
+            "DELETE FROM instances WHERE hid = ? AND name = ? AND dataset IS ? AND t = ?"
+            " AND observed AND NOT deleted",
+            [(hids[e], n, ds, t) for e, n, ds, t in plan.hist_replace],
+        )
     if plan.history:
         run(
             "INSERT INTO instances(hid, name, dataset, t, observed, created, modified, deleted,"

@@ -67,10 +67,11 @@ CREATE TABLE IF NOT EXISTS hist_entities (
 CREATE TABLE IF NOT EXISTS hist_types (
   tenant INTEGER NOT NULL, type INTEGER NOT NULL, hid INTEGER NOT NULL,
   PRIMARY KEY (tenant, type, hid)) WITHOUT ROWID;
--- one row per recorded attribute instance; times in microseconds since 1970 UTC; t is
+-- one row per recorded attribute instance (iid never reused: it is the instanceId);
+-- times in microseconds since 1970 UTC; t is
 -- observedAt when the instance has one, else when it was recorded
 CREATE TABLE IF NOT EXISTS instances (
-  iid INTEGER PRIMARY KEY, hid INTEGER NOT NULL, name INTEGER NOT NULL, dataset TEXT,
+  iid INTEGER PRIMARY KEY AUTOINCREMENT, hid INTEGER NOT NULL, name INTEGER NOT NULL, dataset TEXT,
   t INTEGER NOT NULL, observed INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, num REAL, val TEXT,
   doc TEXT NOT NULL);

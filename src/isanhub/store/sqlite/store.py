@@ -13,8 +13,15 @@ import orjson
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import rowplan, sql
-from isanhub.store.base import AttributeInfo, Query, QueryResult, TypeInfo, WriteFn
+from isanhub.store import rowplan, sql, temporal
+from isanhub.store.base import (
+    AttributeInfo,
+    HistoryEdit,
+    Query,
+    QueryResult,
+    TypeInfo,
+    WriteFn,
+)
 from isanhub.store.index import KIND_NAMES
 from isanhub.store.residual import filter_page
 from isanhub.store.rowplan import TenantWrites
@@ -265,6 +272,39 @@ class SqliteStore:
                 count = conn.execute(plan.count_sql, plan.count_params).fetchone()[0]
             return QueryResult([_loads(row[1]) for row in rows], count)
         return filter_page(conn.execute(plan.sql, plan.params), query, plan.id_pattern)
+
+    async def temporal(
+        self, tenant: str, tq: temporal.TemporalQuery
+    ) -> tuple[list[temporal.TemporalEntity], int | None]:
+        tid = self._require_tenant(tenant)
+
+        async def run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+            return await asyncio.to_thread(lambda: self._reader().execute(sql, params).fetchall())
+
+        async def names(ids: Sequence[int]) -> dict[int, str]:
+            marks = ",".join("?" * len(ids))
+            return dict(await run(f"SELECT id, iri FROM names WHERE id IN ({marks})", list(ids)))
+
+        return await temporal.execute(tq, self._name_id, names, SqliteDialect(tid), run)
+
+    async def edit_history(self, tenant: str, entity_id: str, edit: HistoryEdit) -> bool:
+        tid = self._require_tenant(tenant)
+        d = SqliteDialect(tid)
+        name = self._name_id(edit.attr) if edit.attr is not None else None
+        if edit.attr is not None and name is None:
+            return False
+
+        def job(conn: sqlite3.Connection) -> bool:
+            row = conn.execute(*temporal.hid_of(entity_id, d)).fetchone()
+            if row is None:
+                return False
+            changed = 0
+            for sql_text, params in temporal.edit_statements(edit, row[0], name, d):
+                changed += conn.execute(sql_text, params).rowcount
+            return changed > 0
+
+        assert self._writer is not None, "store is not open"
+        return bool(await self._writer.submit(job))
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         tid = self._require_tenant(tenant)
