@@ -23,14 +23,18 @@ from isanhub.core.render import View
 from isanhub.settings import Settings
 from isanhub.store.base import Query
 from isanhub.store.history import to_us
-from isanhub.store.temporal import METHODS, Aggregation, TemporalEntity, TemporalQuery
+from isanhub.store.temporal import (
+    METHODS,
+    WHOLE,
+    Aggregation,
+    TemporalEntity,
+    TemporalQuery,
+)
 
 SHAPES = {"temporalvalues": "temporalValues", "aggregatedvalues": "aggregatedValues"}
 OPTIONS = {"temporalvalues", "aggregatedvalues", "sysattrs"}
 FORMATS = {"normalized", "temporalvalues", "aggregatedvalues"}
 TIME_PROPERTIES = {"observedAt", "createdAt", "modifiedAt", "deletedAt"}
-#: the whole window as one period (aggrPeriodDuration absent or zero)
-WHOLE = 2**62
 
 
 def _time(params: Mapping[str, Any], name: str) -> int | None:

@@ -235,7 +235,7 @@ def buckets(
     return d.finish(
         f"SELECT i.hid, i.name, {bucket} AS b, count(*), count(DISTINCT i.val), sum(i.num),"
         " avg(i.num), min(i.num), max(i.num), sum(i.num * i.num), count(i.num), min(i.val),"
-        " max(i.val)"
+        f" max(i.val), max(i.{column})"
         f" FROM {d.table('instances')} i WHERE {' AND '.join(where)}"
         " GROUP BY i.hid, i.name, b ORDER BY i.hid, i.name, b"
     ), [*bparams, *params]
@@ -383,6 +383,8 @@ async def _read(
             hid, name, b = row[0], row[1], int(row[2])
             te = out.setdefault(hid, TemporalEntity(hid, eids[hid]))
             start, end = _period(agg, origin, b)
+            if agg.period >= WHOLE:  # one period: the window, or up to the newest instance
+                end = _window_end(tq) or int(row[12])
             values = _aggregates(agg.methods, row[3:])
             per = te.buckets.setdefault(name, {})
             for method, value in values.items():
@@ -429,6 +431,16 @@ def _period(agg: Aggregation, origin: int, b: int) -> tuple[int, int]:
         return _month_start(first), _month_start(first + agg.months)
     start = origin + b * agg.period
     return start, start + agg.period
+
+
+#: an aggregation period this long is the whole window
+WHOLE = 2**62
+
+
+def _window_end(tq: TemporalQuery) -> int | None:
+    if tq.timerel == "between":
+        return tq.end_time_at
+    return tq.time_at if tq.timerel == "before" else None
 
 
 def _aggregates(methods: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
