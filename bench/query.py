@@ -70,10 +70,13 @@ class Timings:
     timed_out: bool = False  # a request hit REQUEST_TIMEOUT (counted as that long): stopped
 
 
+Params = dict[str, str]
+
+
 def timed_gets(
     url: str,
     path: str,
-    make: Callable[[random.Random], dict[str, str]],
+    make: Callable[[random.Random], Params | tuple[str, Params]],
     n: int,
     warmup: int,
     budget: float = BUDGET,
@@ -81,24 +84,27 @@ def timed_gets(
 ) -> Timings:
     """Latencies of up to n sequential GETs on one connection after warm-up requests
     (at most WARMUP_SECONDS of them), bounded by ``budget`` seconds once MIN_REQUESTS were
-    measured, and by ``timeout`` for one request (counted as that long; the series ends)."""
+    measured, and by ``timeout`` for one request (counted as that long; the series ends).
+    ``make`` gives each request's parameters, or (path, parameters) when the path varies
+    (one entity's URL); ``path`` is the default."""
     rng = random.Random(7)
     out = Timings([], [])
     start = time.perf_counter()
     with httpx.Client(base_url=url, timeout=timeout) as client:
         i = 0
         while len(out.times) < n:
-            params = make(rng)
+            req = make(rng)
+            at, params = req if isinstance(req, tuple) else (path, req)
             t0 = time.perf_counter()
             try:
-                r = client.get(path, params=params)
+                r = client.get(at, params=params)
             except httpx.TimeoutException:
                 out.times.append(timeout)
                 out.timed_out = True
                 break
             dt = time.perf_counter() - t0
             if r.status_code != 200:
-                raise RuntimeError(f"GET {path} {params}: {r.status_code} {r.text[:300]}")
+                raise RuntimeError(f"GET {at} {params}: {r.status_code} {r.text[:300]}")
             i += 1
             if i > warmup or t0 - start > WARMUP_SECONDS:
                 out.times.append(dt)

@@ -83,6 +83,20 @@ def build_parser() -> argparse.ArgumentParser:
         "several API processes. Safe to run again and from several machines at once.",
     )
     _db_option(migrate, defaults)
+    keep = sub.add_parser(
+        "retention",
+        help="remove history older than the retention rules / ลบประวัติข้อมูลที่เก่าเกินกำหนด",
+        description="Remove recorded attribute instances older than the retention rules "
+        "allow. Rules: TARGET=DURATION separated by commas, TARGET being *, tenant:NAME, "
+        "type:NAME or tenant:NAME/type:NAME, DURATION an ISO 8601 duration (P30D, P1Y); the "
+        "most specific rule wins; entities no rule names keep their history. Run it daily, "
+        "e.g. from cron or a systemd timer.",
+        epilog="example: isanhub retention --rules '*=P5Y, type:AirQualityObserved=P2Y' --dry-run",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _db_option(keep, defaults)
+    keep.add_argument("--rules", help="retention rules [env ISANHUB_RETENTION]")
+    keep.add_argument("--dry-run", action="store_true", help="count what would be removed")
     return parser
 
 
@@ -100,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "migrate":
         return migrate(Settings.from_env(db=args.db))
+    if args.command == "retention":
+        return retention(Settings.from_env(db=args.db, retention=args.rules), args.dry_run)
     if args.command != "serve":
         parser.print_help()
         return 0
@@ -130,6 +146,43 @@ def migrate(settings: Settings) -> int:
     for title in applied:
         print(f"applied {title}")
     print(f"{settings.db_display}: schema up to date" + ("" if applied else " (nothing to do)"))
+    return 0
+
+
+def retention(settings: Settings, dry_run: bool) -> int:
+    import asyncio
+
+    from isanhub import retention as keep
+    from isanhub.core.termmap import core_term_map
+    from isanhub.store.base import open_store
+
+    try:
+        rules = keep.parse(settings.retention, core_term_map().expand_type)
+    except ValueError as exc:
+        print(f"isanhub retention: {exc}", file=sys.stderr)
+        return 2
+    if not rules:
+        print("isanhub retention: no rules (give --rules or ISANHUB_RETENTION): nothing removed")
+        return 0
+
+    async def run() -> list[keep.Removed]:
+        store = open_store(settings.db)
+        await store.open()
+        try:
+            return await keep.apply(store, rules, dry_run=dry_run)
+        finally:
+            await store.close()
+
+    try:
+        removed = asyncio.run(run())
+    except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
+        print(f"isanhub retention: {settings.db_display}: {exc}", file=sys.stderr)
+        return 1
+    verb = "would remove" if dry_run else "removed"
+    for r in removed:
+        print(f"tenant {r.tenant or '(default)'}: {r.rule}: {verb} {r.instances:,} instances")
+    total = sum(r.instances for r in removed)
+    print(f"{verb} {total:,} instances in all")
     return 0
 
 

@@ -35,6 +35,9 @@ class Settings:
     #: instances per attribute in one answer of the temporal API; beyond, the answer is a
     #: page (206 Partial Content with a Content-Range of date-times)
     temporal_page: int = 1000
+    #: how long history is kept, per tenant or type (applied by `isanhub retention`), e.g.
+    #: "*=P5Y, tenant:khonkaen=P10Y, type:AirQualityObserved=P2Y"; empty: kept forever
+    retention: str = ""
     #: PostgreSQL connections each API process keeps open (at most)
     pg_pool_size: int = 10
     log_level: str = "info"

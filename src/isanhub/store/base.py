@@ -147,6 +147,19 @@ class Store(Protocol):
     async def edit_history(self, tenant: str, entity_id: str, edit: HistoryEdit) -> bool:
         """Delete or replace recorded history; False when there was nothing to change."""
 
+    async def purge_history(
+        self,
+        tenant: str,
+        before: int,
+        *,
+        types: list[str] | None = None,
+        except_types: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> int:
+        """Retention: remove the instances older than ``before`` (µs since 1970) of the
+        entities of ``types`` (None: any) but of none of ``except_types``; how many
+        (counted only, with ``dry_run``)."""
+
     async def types(self, tenant: str) -> list[TypeInfo]:
         """Every entity type in the tenant, with its attributes."""
 

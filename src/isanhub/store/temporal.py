@@ -550,3 +550,36 @@ def edit_statements(
             [row.doc, row.t, row.observed, row.created, row.num, row.val, *params],
         )
     ]
+
+
+def purge_statements(
+    before: int, type_ids: list[int] | None, except_ids: list[int], d: Dialect, *, dry_run: bool
+) -> list[tuple[str, list[Any]]]:
+    """Retention: the statements removing the instances older than ``before`` of the
+    tenant's entities of ``type_ids`` (None: any) but none of ``except_ids``. The first
+    one's row count (its count(*) with ``dry_run``) is the number of instances removed;
+    the others drop what deleted entities left with no history."""
+    types = d.table("hist_types")
+    cond, params = d.tenant("h")
+    where = [cond] if cond else []
+    if type_ids is not None:
+        sql, p = _in("ht.type", type_ids)
+        where.append(f"EXISTS (SELECT 1 FROM {types} ht WHERE ht.hid = h.hid AND {sql})")
+        params += p
+    if except_ids:
+        sql, p = _in("ht.type", except_ids)
+        where.append(f"NOT EXISTS (SELECT 1 FROM {types} ht WHERE ht.hid = h.hid AND {sql})")
+        params += p
+    chosen = f"SELECT h.hid FROM {d.table('hist_entities')} h WHERE {' AND '.join(where) or 'TRUE'}"
+    old = f"FROM {d.table('instances')} WHERE t < ? AND hid IN ({chosen})"
+    if dry_run:
+        return [(d.finish(f"SELECT count(*) {old}"), [before, *params])]
+    empty = (
+        f"SELECT h.hid FROM {d.table('hist_entities')} h WHERE h.deleted_at IS NOT NULL AND NOT"
+        f" EXISTS (SELECT 1 FROM {d.table('instances')} i WHERE i.hid = h.hid)"
+    )
+    return [
+        (d.finish(f"DELETE {old}"), [before, *params]),
+        (d.finish(f"DELETE FROM {types} WHERE hid IN ({empty})"), []),
+        (d.finish(f"DELETE FROM {d.table('hist_entities')} WHERE hid IN ({empty})"), []),
+    ]

@@ -224,6 +224,13 @@ def month_bounds(t_us: int) -> tuple[str, int, int]:
     return f"{d.year:04d}{d.month:02d}", _us(start), _us(end)
 
 
+def month_start(suffix: str) -> int | None:
+    """The start (µs) of the month a partition suffix (YYYYMM) names; None if it is not one."""
+    if len(suffix) != 6 or not suffix.isdigit() or not 1 <= int(suffix[4:]) <= 12:
+        return None
+    return _us(datetime(int(suffix[:4]), int(suffix[4:]), 1, tzinfo=UTC))
+
+
 def _us(d: datetime) -> int:
     return int((d - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000
 

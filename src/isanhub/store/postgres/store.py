@@ -405,6 +405,65 @@ class PostgresStore:
             self._partitions |= made
             return changed > 0
 
+    async def purge_history(
+        self,
+        tenant: str,
+        before: int,
+        *,
+        types: list[str] | None = None,
+        except_types: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> int:
+        async with self._connection() as conn:
+            where = await self._schema(conn, tenant)
+            if where is None:
+                return 0
+            wanted = [*(types or ()), *except_types]
+            missing = [n for n in wanted if n not in self._names]
+            if missing:
+                self._names.update(await self._lookup(conn, missing))
+            type_ids = (
+                None if types is None else [self._names[t] for t in types if t in self._names]
+            )
+            if type_ids == []:
+                return 0
+            excluded = [self._names[t] for t in except_types if t in self._names]
+            removed = 0
+            async with conn.transaction():
+                if type_ids is None and not excluded:  # whole months go at once
+                    removed += await self._drop_months(conn, where, before, dry_run=dry_run)
+                d = PostgresDialect(where)
+                steps = temporal.purge_statements(before, type_ids, excluded, d, dry_run=dry_run)
+                cur = await conn.execute(*steps[0])
+                removed += (await cur.fetchone() or (0,))[0] if dry_run else max(cur.rowcount, 0)
+                for sql_text, params in steps[1:]:
+                    await conn.execute(sql_text, params)
+            return int(removed)
+
+    async def _drop_months(
+        self, conn: AsyncConnection, where: str, before: int, *, dry_run: bool
+    ) -> int:
+        """Drop the monthly partitions that end before ``before``; their row count."""
+        cur = await conn.execute(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
+            " JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace"
+            " WHERE n.nspname = %s AND p.relname = 'instances'",
+            (where,),
+        )
+        removed = 0
+        for (table,) in await cur.fetchall():
+            suffix = table.removeprefix("instances_")
+            start = schema.month_start(suffix)
+            if start is None or schema.month_bounds(start)[2] > before:
+                continue
+            name = f'"{where}"."{table}"'
+            cur = await conn.execute(f"SELECT count(*) FROM {name}")
+            removed += (await cur.fetchone() or (0,))[0]
+            if not dry_run:
+                await conn.execute(f"DROP TABLE {name}")
+                self._partitions.discard(f"{where}/{suffix}")
+        return removed
+
     async def types(self, tenant: str) -> list[TypeInfo]:
         async with self._connection() as conn:
             d = PostgresDialect(await self._require(conn, tenant))

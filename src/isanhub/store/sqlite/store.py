@@ -306,6 +306,38 @@ class SqliteStore:
         assert self._writer is not None, "store is not open"
         return bool(await self._writer.submit(job))
 
+    async def purge_history(
+        self,
+        tenant: str,
+        before: int,
+        *,
+        types: list[str] | None = None,
+        except_types: Sequence[str] = (),
+        dry_run: bool = False,
+    ) -> int:
+        tid = self._tenant_id(tenant)
+        if tid is None:
+            return 0
+        type_ids = (
+            None if types is None else [i for i in map(self._name_id, types) if i is not None]
+        )
+        if type_ids == []:
+            return 0
+        excluded = [i for i in map(self._name_id, except_types) if i is not None]
+        steps = temporal.purge_statements(
+            before, type_ids, excluded, SqliteDialect(tid), dry_run=dry_run
+        )
+
+        def job(conn: sqlite3.Connection) -> int:
+            first = conn.execute(*steps[0])
+            removed = first.fetchone()[0] if dry_run else first.rowcount
+            for sql_text, params in steps[1:]:
+                conn.execute(sql_text, params)
+            return int(removed)
+
+        assert self._writer is not None, "store is not open"
+        return int(await self._writer.submit(job))
+
     async def types(self, tenant: str) -> list[TypeInfo]:
         tid = self._require_tenant(tenant)
         return await asyncio.to_thread(self._types_sync, tid)
