@@ -14,10 +14,9 @@ periods are integer arithmetic in SQL on both backends.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import orjson
 
@@ -64,9 +63,9 @@ def from_us(us: int) -> str:
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class InstanceRow:
-    """One recorded attribute instance (or the deletion of one)."""
+class InstanceRow(NamedTuple):
+    """One recorded attribute instance (or the deletion of one); a tuple because a batch
+    makes thousands of them."""
 
     eid: str
     name: str  #: attribute IRI
@@ -86,7 +85,7 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
     observed = inst.get("observedAt")
     value = inst.get(VALUE_MEMBER.get(inst.get("type", ""), "value"))
     num = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    kept = {k: v for k, v in inst.items() if k not in ("createdAt", "modifiedAt")}
+    kept = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
     return InstanceRow(
         eid,
         name,

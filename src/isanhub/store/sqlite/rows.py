@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from isanhub.core import geo
 from isanhub.store.rowplan import RowPlan, TenantWrites, chunks
@@ -61,8 +62,9 @@ def execute(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
         run("INSERT INTO geo(gid, minx, maxx, miny, maxy, rid, name) VALUES (?,?,?,?,?,?,?)", boxes)
 
 
-def history(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
-    """Record the plan's history rows (store.history) for tenant ``tid``."""
+def history(conn: sqlite3.Connection, tid: int, plan: RowPlan, new_hid: Callable[[], int]) -> None:
+    """Record the plan's history rows (store.history) for tenant ``tid``; ``new_hid``
+    numbers entities seen for the first time."""
     ids = plan.history_ids()
     if not ids:
         return
@@ -75,12 +77,11 @@ def history(conn: sqlite3.Connection, tid: int, plan: RowPlan) -> None:
                 (tid, *chunk),
             ).fetchall()
         )
-    for eid in ids:
-        if eid not in hids:
-            cur = conn.execute("INSERT INTO hist_entities(tenant, eid) VALUES (?, ?)", (tid, eid))
-            assert cur.lastrowid is not None
-            hids[eid] = cur.lastrowid
     run = conn.executemany
+    new = [(new_hid(), tid, eid) for eid in ids if eid not in hids]
+    if new:
+        run("INSERT INTO hist_entities(hid, tenant, eid) VALUES (?,?,?)", new)
+        hids.update((eid, hid) for hid, _tid, eid in new)
     if plan.hist_created:
         run(
             "UPDATE hist_entities SET deleted_at = NULL WHERE hid = ? AND deleted_at IS NOT NULL",

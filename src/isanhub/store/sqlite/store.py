@@ -50,6 +50,7 @@ class SqliteStore:
         self._w_names: dict[str, int] = {}
         self._w_tenants: dict[str, int] = {}
         self._w_next_rid = 0
+        self._w_next_hid = 0
         # reader caches: only ever hold committed rows, names are never deleted
         self._r_names: dict[str, int] = {}
         self._r_tenants: dict[str, int] = {}
@@ -156,6 +157,15 @@ class SqliteStore:
         self._w_names.clear()
         self._w_tenants.clear()
         self._w_next_rid = 0
+        self._w_next_hid = 0
+
+    def _new_hid(self, conn: sqlite3.Connection) -> int:
+        if not self._w_next_hid:
+            row = conn.execute("SELECT max(hid) FROM hist_entities").fetchone()
+            self._w_next_hid = (row[0] or 0) + 1
+        hid = self._w_next_hid
+        self._w_next_hid += 1
+        return hid
 
     def _new_rid(self, conn: sqlite3.Connection) -> int:
         if not self._w_next_rid:
@@ -217,7 +227,7 @@ class SqliteStore:
             tid = tw.tid if tw.tid is not None else self._w_tenant(conn, tenant)
             plan = rowplan.build(tw, lambda iri: self._w_intern(conn, iri))
             rows.execute(conn, tid, plan)
-            rows.history(conn, tid, plan)
+            rows.history(conn, tid, plan, lambda: self._new_hid(conn))
         return out
 
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
