@@ -214,6 +214,37 @@ def instances(
     ), [*params, limit]
 
 
+#: the SQL aggregates each method needs (by column name; shared ones are computed once)
+_AGGREGATES = {
+    "totalCount": ("n",),
+    "distinctCount": ("distinct",),
+    "sum": ("sum", "numbers"),
+    "avg": ("avg",),
+    "min": ("min", "min_val"),
+    "max": ("max", "max_val"),
+    "stddev": ("sum", "squares", "numbers"),
+    "sumsq": ("squares", "numbers"),
+}
+_COLUMNS = {
+    "n": "count(*)",
+    "distinct": "count(DISTINCT i.val)",
+    "sum": "sum(i.num)",
+    "avg": "avg(i.num)",
+    "min": "min(i.num)",
+    "max": "max(i.num)",
+    "min_val": "min(i.val)",
+    "max_val": "max(i.val)",
+    "squares": "sum(i.num * i.num)",
+    "numbers": "count(i.num)",
+}
+
+
+def bucket_columns(methods: Sequence[str]) -> list[str]:
+    """The aggregate columns (names of _COLUMNS) the methods need, in a fixed order."""
+    wanted = {c for m in methods for c in _AGGREGATES[m]}
+    return [c for c in _COLUMNS if c in wanted]
+
+
 def buckets(
     tq: TemporalQuery,
     hids: Sequence[int],
@@ -221,9 +252,9 @@ def buckets(
     origin: int,
     d: Dialect,
 ) -> tuple[str, list[Any]]:
-    """SELECT hid, name, period number, count, distinct count, sum, avg, min, max, sum of
-    squares, min and max of non-numeric values: one row per entity, attribute and period
-    that has instances."""
+    """SELECT hid, name, period number, the newest time in it, then the aggregates the
+    methods need (bucket_columns): one row per entity, attribute and period that has
+    instances."""
     assert tq.aggregation is not None
     where, params, column = _filters(tq, hids, names)
     if tq.aggregation.months:
@@ -232,10 +263,9 @@ def buckets(
     else:
         bucket = f"(i.{column} - ?) / ?"
         bparams = [origin, tq.aggregation.period]
+    aggregates = ", ".join(_COLUMNS[c] for c in bucket_columns(tq.aggregation.methods))
     return d.finish(
-        f"SELECT i.hid, i.name, {bucket} AS b, count(*), count(DISTINCT i.val), sum(i.num),"
-        " avg(i.num), min(i.num), max(i.num), sum(i.num * i.num), count(i.num), min(i.val),"
-        f" max(i.val), max(i.{column})"
+        f"SELECT i.hid, i.name, {bucket} AS b, max(i.{column}), {aggregates}"
         f" FROM {d.table('instances')} i WHERE {' AND '.join(where)}"
         " GROUP BY i.hid, i.name, b ORDER BY i.hid, i.name, b"
     ), [*bparams, *params]
@@ -373,6 +403,7 @@ async def _read(
     out: dict[int, TemporalEntity] = {}
     agg = tq.aggregation
     if agg is not None:
+        columns = bucket_columns(agg.methods)
         origin = tq.time_at if tq.timerel in ("after", "between") else None
         if origin is None:
             (first,) = await run(*oldest(tq, hids, attr_ids, d))
@@ -381,11 +412,13 @@ async def _read(
             origin = int(first[0])
         for row in await run(*buckets(tq, hids, attr_ids, origin, d)):
             hid, name, b = row[0], row[1], int(row[2])
-            te = out.setdefault(hid, TemporalEntity(hid, eids[hid]))
+            te = out.get(hid)
+            if te is None:
+                te = out[hid] = TemporalEntity(hid, eids[hid])
             start, end = _period(agg, origin, b)
             if agg.period >= WHOLE:  # one period: the window, or up to the newest instance
-                end = _window_end(tq) or int(row[12])
-            values = _aggregates(agg.methods, row[3:])
+                end = _window_end(tq) or int(row[3])
+            values = _aggregates(agg.methods, dict(zip(columns, row[4:], strict=True)))
             per = te.buckets.setdefault(name, {})
             for method, value in values.items():
                 per.setdefault(method, []).append([value, start, end])
@@ -394,7 +427,9 @@ async def _read(
     counts: dict[tuple[int, int], int] = {}
     for row in await run(*instances(tq, hids, attr_ids, d)):
         hid, name = row[0], row[1]
-        te = out.setdefault(hid, TemporalEntity(hid, eids[hid]))
+        te = out.get(hid)
+        if te is None:
+            te = out[hid] = TemporalEntity(hid, eids[hid])
         te.attrs.setdefault(name, []).append(instance_dict(row, INSTANCE_PREFIX))
         counts[hid, name] = counts.get((hid, name), 0) + 1
     if tq.page is not None and limit is not None:
@@ -443,29 +478,28 @@ def _window_end(tq: TemporalQuery) -> int | None:
     return tq.time_at if tq.timerel == "before" else None
 
 
-def _aggregates(methods: Sequence[str], row: Sequence[Any]) -> dict[str, Any]:
-    """The requested methods' values from a bucket row (count, distinct, sum, avg, min,
-    max, sum of squares, count of numbers, min and max value as JSON)."""
-    count, distinct, total, avg, low, high, squares, numbers, low_val, high_val = row[:10]
+def _aggregates(methods: Sequence[str], row: dict[str, Any]) -> dict[str, Any]:
+    """The requested methods' values from a bucket row (columns by name)."""
     out: dict[str, Any] = {}
+    numbers = row.get("numbers")
     for m in methods:
         if m == "totalCount":
-            out[m] = count
+            out[m] = row["n"]
         elif m == "distinctCount":
-            out[m] = distinct
-        elif m == "min":
-            out[m] = low if low is not None else _json(low_val)
-        elif m == "max":
-            out[m] = high if high is not None else _json(high_val)
-        elif not numbers:
-            continue  # sum, avg, stddev, sumsq need numbers
-        elif m == "sum":
-            out[m] = total
+            out[m] = row["distinct"]
+        elif m in ("min", "max"):  # numbers, else the smallest or largest other value
+            out[m] = row[m] if row[m] is not None else _json(row[f"{m}_val"])
         elif m == "avg":
-            out[m] = avg
+            if row["avg"] is not None:
+                out[m] = row["avg"]
+        elif not numbers:
+            continue  # sum, stddev and sumsq need numbers
+        elif m == "sum":
+            out[m] = row["sum"]
         elif m == "sumsq":
-            out[m] = squares
+            out[m] = row["squares"]
         elif m == "stddev":  # the sample standard deviation
+            total, squares = row["sum"], row["squares"]
             n = numbers
             out[m] = math.sqrt(max(0.0, (squares - total * total / n) / (n - 1))) if n > 1 else 0.0
     return out

@@ -122,11 +122,12 @@ async def history(
         return set()
     p = '"' + schema.replace('"', '""') + '".'
     made = await create_partitions(conn, schema, (r.t for r, _ in plan.history), partitions)
-    await conn.execute(
+    cur = await conn.execute(
         f"INSERT INTO {p}hist_entities(hid, eid) SELECT nextval('\"{ns}\".hids'), e"
-        " FROM unnest(%b::text[]) AS e ON CONFLICT (eid) DO NOTHING",
+        " FROM unnest(%b::text[]) AS e ON CONFLICT (eid) DO NOTHING RETURNING eid",
         (ids,),
     )
+    fresh = {eid for (eid,) in await cur.fetchall()}  # a new history has nothing to replace
     cur = await conn.execute(
         f"SELECT eid, hid FROM {p}hist_entities WHERE eid = ANY(%b::text[])", (ids,)
     )
@@ -151,8 +152,9 @@ async def history(
                 " %b::bigint[]) ON CONFLICT DO NOTHING",
                 ([t for _, t in plan.hist_types], [hids[e] for e, _ in plan.hist_types]),
             )
-    if plan.hist_replace:
-        eids, names, datasets, times = zip(*plan.hist_replace, strict=True)
+    replace = [r for r in plan.hist_replace if r[0] not in fresh]
+    if replace:
+        eids, names, datasets, times = zip(*replace, strict=True)
         await conn.execute(
             f"DELETE FROM {p}instances i USING unnest(%b::bigint[], %b::int[], %b::text[],"
             " %b::bigint[]) AS u(hid, name, ds, t) WHERE i.hid = u.hid AND i.name = u.name"

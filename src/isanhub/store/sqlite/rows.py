@@ -79,6 +79,7 @@ def history(conn: sqlite3.Connection, tid: int, plan: RowPlan, new_hid: Callable
         )
     run = conn.executemany
     new = [(new_hid(), tid, eid) for eid in ids if eid not in hids]
+    fresh = {eid for _hid, _tid, eid in new}
     if new:
         run("INSERT INTO hist_entities(hid, tenant, eid) VALUES (?,?,?)", new)
         hids.update((eid, hid) for hid, _tid, eid in new)
@@ -97,11 +98,12 @@ def history(conn: sqlite3.Connection, tid: int, plan: RowPlan, new_hid: Callable
             "INSERT OR IGNORE INTO hist_types(tenant, type, hid) VALUES (?,?,?)",
             [(tid, t, hids[e]) for e, t in plan.hist_types],
         )
-    if plan.hist_replace:
+    replace = [r for r in plan.hist_replace if r[0] not in fresh]  # a new history has none
+    if replace:
         run(
             "DELETE FROM instances WHERE hid = ? AND name = ? AND dataset IS ? AND t = ?"
             " AND observed AND NOT deleted",
-            [(hids[e], n, ds, t) for e, n, ds, t in plan.hist_replace],
+            [(hids[e], n, ds, t) for e, n, ds, t in replace],
         )
     if plan.history:
         run(
