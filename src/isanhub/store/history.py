@@ -80,22 +80,28 @@ class InstanceRow(NamedTuple):
 
 
 def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> InstanceRow:
-    """The row recording ``inst`` of attribute ``name``, changed at ``recorded``."""
-    created = to_us(inst.get("modifiedAt") or recorded)
+    """The row recording ``inst`` of attribute ``name``, changed at ``recorded``.
+    (Runs once per instance ingested: kept lean.)"""
+    modified = inst.get("modifiedAt")
+    created = to_us(modified or recorded)
     observed = inst.get("observedAt")
     value = inst.get(VALUE_MEMBER.get(inst.get("type", ""), "value"))
-    num = value if isinstance(value, int | float) and not isinstance(value, bool) else None
-    kept = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
+    num = value if type(value) in (int, float) else None  # not bool: type(True) is bool
+    if num is not None and not -1e308 < num < 1e308:  # infinities, NaN and huge ints
+        num = None
+    if modified is not None or "createdAt" in inst:
+        inst = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
+    has_time = type(observed) is str
     return InstanceRow(
         eid,
         name,
         inst.get("datasetId"),
-        to_us(observed) if isinstance(observed, str) else created,
-        isinstance(observed, str),
+        to_us(observed) if has_time else created,
+        has_time,
         created,
-        float(num) if num is not None and abs(num) < 1e308 else None,
+        None if num is None else float(num),
         _dumps(value).decode(),
-        _dumps(kept).decode(),
+        _dumps(inst).decode(),
     )
 
 

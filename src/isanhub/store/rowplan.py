@@ -206,8 +206,13 @@ def _record(
     if records is None:
         plan.history.extend((row, intern(row.name)) for row in history.changes(old, new, when))
         return
+    ids: dict[str, int] = {}
+    eid = new["id"]
     for iri, inst in records:
-        row = history.instance_row(new["id"], iri, inst, when)
-        plan.history.append((row, intern(iri)))
+        nid = ids.get(iri)
+        if nid is None:
+            nid = ids[iri] = intern(iri)
+        row = history.instance_row(eid, iri, inst, when)
+        plan.history.append((row, nid))
         if row.observed:
-            plan.hist_replace.append((row.eid, intern(iri), row.dataset, row.t))
+            plan.hist_replace.append((eid, nid, row.dataset, row.t))
