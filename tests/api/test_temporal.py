@@ -291,3 +291,27 @@ def test_a_large_history_comes_in_pages(tmp_path: Any, db_url: str) -> None:
         r = client.get(f"{T}/{EID}", params={"lastN": "8"})
         assert r.status_code == 206 and r.headers["Content-Range"].endswith("/8")
         assert values(r.json(), "pm25") == [7, 8, 9, 10, 11]
+
+
+def test_pages_never_split_instances_of_one_time(tmp_path: Any, db_url: str) -> None:
+    """Two datasets observed at the same times: a page ends between two times, never
+    between two instances of one time, so paging loses and repeats nothing."""
+    settings = Settings(db=db_url, temporal_page=5)
+    with TestClient(create_app(settings)) as client:
+        readings = [
+            {"type": "Property", "value": n * 10 + k, "observedAt": f"2026-03-01T10:{n:02d}:00Z",
+             **({"datasetId": "urn:ngsi-ld:Dataset:b"} if k else {})}
+            for n in range(12) for k in range(2)
+        ]  # fmt: skip
+        assert client.post(T, json=station(pm25=readings)).status_code == 201
+        seen: list[int] = []
+        time_at = "2026-03-01T00:00:00Z"
+        for _ in range(20):
+            r = client.get(f"{T}/{EID}", params={"timerel": "after", "timeAt": time_at})
+            page = values(r.json(), "pm25")
+            assert len(page) % 2 == 0, page  # both datasets of every time, together
+            seen += page
+            if r.status_code == 200:
+                break
+            time_at = r.json()["pm25"][-1]["observedAt"].replace(":00Z", ":01Z")
+        assert sorted(seen) == sorted(n * 10 + k for n in range(12) for k in range(2))

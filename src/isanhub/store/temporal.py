@@ -202,7 +202,7 @@ def instances(
     (the newest) or one page (the oldest, or the newest with lastN) per attribute."""
     where, params, column = _filters(tq, hids, names)
     cols = "i.hid, i.name, i.iid, i.t, i.created, i.modified, i.deleted, i.doc"
-    limit = tq.last_n if tq.page is None else min(tq.page, tq.last_n or tq.page)
+    limit = _limit(tq)
     source = f"{d.table('instances')} i WHERE {' AND '.join(where)}"
     if limit is None:
         return d.finish(
@@ -213,7 +213,7 @@ def instances(
         f"SELECT hid, name, iid, t, created, modified, deleted, doc FROM (SELECT {cols},"
         f" i.{column} AS at, row_number() OVER (PARTITION BY i.hid, i.name ORDER BY {order})"
         f" AS rn FROM {source}) AS i WHERE rn <= ? ORDER BY hid, name, at, iid"
-    ), [*params, limit]
+    ), [*params, limit + 1 if _paged(tq) else limit]  # one more: is the page full?
 
 
 #: the SQL aggregates each method needs (by column name; shared ones are computed once)
@@ -435,28 +435,43 @@ async def _read(
         for te in out.values():  # methods without any value (sum of strings) are left out
             te.buckets = {n: {m: v for m, v in per.items() if v} for n, per in te.buckets.items()}
         return out
-    limit = tq.last_n if tq.page is None else min(tq.page, tq.last_n or tq.page)
-    counts: dict[tuple[int, int], int] = {}
+    paged = _paged(tq)
     for row in await run(*instances(tq, hids, attr_ids, d)):
         hid, name = row[0], row[1]
         te = out.get(hid)
         if te is None:
             te = out[hid] = TemporalEntity(hid, eids[hid])
         te.attrs.setdefault(name, []).append(instance_dict(row, INSTANCE_PREFIX))
-        counts[hid, name] = counts.get((hid, name), 0) + 1
-    if tq.page is not None and limit is not None:
-        column = TIME_COLUMNS[tq.timeproperty][0]
-        for (hid, name), n in counts.items():
-            if n >= limit and limit == tq.page:
-                at = (
-                    "_created"
-                    if column == "created"
-                    else "_modified"
-                    if column == "modified"
-                    else "_t"
-                )
-                out[hid].full[name] = [i.get(at, 0) for i in out[hid].attrs[name]]
+    if paged:
+        at = {"created": "_created", "modified": "_modified"}.get(
+            TIME_COLUMNS[tq.timeproperty][0], "_t"
+        )
+        for te in out.values():
+            for name, insts in te.attrs.items():
+                if len(insts) > (tq.page or 0):
+                    te.attrs[name] = kept = _full_page(insts, at, newest=tq.last_n is not None)
+                    te.full[name] = [i[at] for i in kept]
     return out
+
+
+def _limit(tq: TemporalQuery) -> int | None:
+    """Instances per attribute read at most: lastN, or the page when it is smaller."""
+    return tq.last_n if tq.page is None else min(tq.page, tq.last_n or tq.page)
+
+
+def _paged(tq: TemporalQuery) -> bool:
+    """Whether the page, not lastN, bounds the instances read (then one more is read, to
+    know whether the page is full)."""
+    return tq.page is not None and _limit(tq) == tq.page
+
+
+def _full_page(insts: list[dict[str, Any]], at: str, *, newest: bool) -> list[dict[str, Any]]:
+    """A full page without the one instance read beyond it, nor the instances sharing
+    its time: the next page starts at that time, so nothing falls between two pages
+    (oldest first; with lastN, the newest ones)."""
+    extra, kept = (insts[0], insts[1:]) if newest else (insts[-1], insts[:-1])
+    shared = [i for i in kept if i[at] != extra[at]]
+    return shared or kept  # all at one time: that time's page cannot be split
 
 
 def month_number(us: int) -> int:
