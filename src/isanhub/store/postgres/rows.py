@@ -115,67 +115,80 @@ async def _insert(conn: AsyncConnection, p: str, plan: RowPlan) -> None:
 async def history(
     conn: AsyncConnection, schema: str, ns: str, plan: RowPlan, partitions: set[str]
 ) -> set[str]:
-    """Record the plan's history rows (store.history) in ``schema``; the monthly
-    partitions it created (see schema.create_partitions)."""
+    """Record the plan's history rows (store.history) in ``schema``, in two round trips
+    (three with COPY for a large group); the monthly partitions it created (see
+    schema.create_partitions)."""
     ids = plan.history_ids()
     if not ids:
         return set()
     p = '"' + schema.replace('"', '""') + '".'
     made = await create_partitions(conn, schema, (r.t for r, _ in plan.history), partitions)
+    # the entities' history numbers, new ones made; the CTE's snapshot does not see its
+    # own inserts, so the second half lists exactly the entities that had a history
     cur = await conn.execute(
-        f"INSERT INTO {p}hist_entities(hid, eid) SELECT nextval('\"{ns}\".hids'), e"
-        " FROM unnest(%b::text[]) AS e ON CONFLICT (eid) DO NOTHING RETURNING eid",
-        (ids,),
+        f"WITH made AS (INSERT INTO {p}hist_entities(hid, eid) SELECT nextval('\"{ns}\".hids'),"
+        " e FROM unnest(%b::text[]) AS e ON CONFLICT (eid) DO NOTHING RETURNING eid, hid)"
+        f" SELECT eid, hid, true FROM made UNION ALL SELECT eid, hid, false"
+        f" FROM {p}hist_entities WHERE eid = ANY(%b::text[])",
+        (ids, ids),
     )
-    fresh = {eid for (eid,) in await cur.fetchall()}  # a new history has nothing to replace
-    cur = await conn.execute(
-        f"SELECT eid, hid FROM {p}hist_entities WHERE eid = ANY(%b::text[])", (ids,)
-    )
-    hids: dict[str, int] = dict(await cur.fetchall())
+    hids: dict[str, int] = {}
+    fresh: set[str] = set()  # a new history has nothing to replace
+    for eid, hid, new in await cur.fetchall():
+        hids[eid] = hid
+        if new:
+            fresh.add(eid)
+    bulk = len(plan.history) >= COPY_FROM
+    run = conn.execute
     async with conn.pipeline():
         if plan.hist_created:
-            await conn.execute(
+            await run(
                 f"UPDATE {p}hist_entities SET deleted_at = NULL WHERE hid = ANY(%b::bigint[])"
                 " AND deleted_at IS NOT NULL",
                 ([hids[e] for e in plan.hist_created],),
             )
         if plan.hist_deleted:
             eids, whens = zip(*plan.hist_deleted, strict=True)
-            await conn.execute(
+            await run(
                 f"UPDATE {p}hist_entities h SET deleted_at = u.w FROM unnest(%b::bigint[],"
                 " %b::text[]) AS u(hid, w) WHERE h.hid = u.hid",
                 ([hids[e] for e in eids], list(whens)),
             )
         if plan.hist_types:
-            await conn.execute(
+            await run(
                 f"INSERT INTO {p}hist_types(type, hid) SELECT * FROM unnest(%b::int[],"
                 " %b::bigint[]) ON CONFLICT DO NOTHING",
                 ([t for _, t in plan.hist_types], [hids[e] for e, _ in plan.hist_types]),
             )
-    replace = [r for r in plan.hist_replace if r[0] not in fresh]
-    if replace:
-        eids, names, datasets, times = zip(*replace, strict=True)
-        await conn.execute(
-            f"DELETE FROM {p}instances i USING unnest(%b::bigint[], %b::int[], %b::text[],"
-            " %b::bigint[]) AS u(hid, name, ds, t) WHERE i.hid = u.hid AND i.name = u.name"
-            " AND i.dataset IS NOT DISTINCT FROM u.ds AND i.t = u.t AND i.observed"
-            " AND NOT i.deleted",
-            ([hids[e] for e in eids], list(names), list(datasets), list(times)),
-        )
-    if plan.history:
-        cur = await conn.execute(
-            f"SELECT nextval('\"{ns}\".iids') FROM generate_series(1, %s)", (len(plan.history),)
-        )
-        iids = [r[0] for r in await cur.fetchall()]
+        replace = [r for r in plan.hist_replace if r[0] not in fresh]
+        if replace:
+            eids, names, datasets, times = zip(*replace, strict=True)
+            await run(
+                f"DELETE FROM {p}instances i USING unnest(%b::bigint[], %b::int[], %b::text[],"
+                " %b::bigint[]) AS u(hid, name, ds, t) WHERE i.hid = u.hid AND i.name = u.name"
+                " AND i.dataset IS NOT DISTINCT FROM u.ds AND i.t = u.t AND i.observed"
+                " AND NOT i.deleted",
+                ([hids[e] for e in eids], list(names), list(datasets), list(times)),
+            )
         rows = [
-            (iid, hids[r.eid], name, r.dataset, r.t, r.observed, r.created, r.created,
-             r.deleted, r.num, r.val, r.doc)
-            for iid, (r, name) in zip(iids, plan.history, strict=True)
+            (hids[r.eid], name, r.dataset, r.t, r.observed, r.created, r.created, r.deleted,
+             r.num, r.val, r.doc)
+            for r, name in plan.history
         ]  # fmt: skip
+        if rows and not bulk:  # the instance numbers come from the column's default
+            cols = [list(c) for c in zip(*rows, strict=True)]
+            await run(
+                f"INSERT INTO {p}instances(hid, name, dataset, t, observed, created, modified,"
+                " deleted, num, val, doc) SELECT * FROM unnest(%b::bigint[], %b::int[],"
+                " %b::text[], %b::bigint[], %b::bool[], %b::bigint[], %b::bigint[], %b::bool[],"
+                " %b::float8[], %b::text[], %b::json[])",
+                cols,
+            )
+    if rows and bulk:
         await _copy(
             conn,
-            f"{p}instances (iid, hid, name, dataset, t, observed, created, modified, deleted,"
-            " num, val, doc)",
+            f"{p}instances (hid, name, dataset, t, observed, created, modified, deleted, num,"
+            " val, doc)",
             rows,
         )
     return made

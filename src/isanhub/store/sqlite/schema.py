@@ -75,8 +75,8 @@ CREATE TABLE IF NOT EXISTS instances (
   t INTEGER NOT NULL, observed INTEGER NOT NULL, created INTEGER NOT NULL,
   modified INTEGER NOT NULL, deleted INTEGER NOT NULL DEFAULT 0, num REAL, val TEXT,
   doc TEXT NOT NULL);
+-- the one index: every read and edit names the entity and the attribute
 CREATE INDEX IF NOT EXISTS instances_by_time ON instances (hid, name, t);
-CREATE INDEX IF NOT EXISTS instances_by_created ON instances (hid, name, created);
 """
 
 #: (version, title, script): the versioned steps from an empty file to SCHEMA_VERSION
