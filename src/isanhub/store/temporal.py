@@ -425,9 +425,11 @@ async def _read(
                     te = out[hid] = TemporalEntity(hid, eids[hid])
                 per = te.buckets.setdefault(name, {})
                 lists = [per.setdefault(method, []) for method, _ in getters]
-            start, end = _period(agg, origin, b)
-            if whole:  # one period: the window, or up to the newest instance
-                end = _window_end(tq) or int(row[3])
+            if agg.months:
+                start, end = _period(agg, origin, b)
+            else:
+                start = origin + b * agg.period
+                end = (_window_end(tq) or int(row[3])) if whole else start + agg.period
             for (_method, get), values in zip(getters, lists, strict=True):
                 value = get(row)
                 if value is not _NONE:
