@@ -221,6 +221,10 @@ def _instance(
     return out
 
 
+#: one attribute instance rendered for a view (the temporal representation uses it too)
+render_instance = _instance
+
+
 def _concise(out: dict[str, Any]) -> Any:
     """Concise form: drop the type (it is implied by the value member); a Property with
     nothing but a value becomes its bare value unless that would be ambiguous."""

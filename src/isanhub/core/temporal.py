@@ -26,7 +26,7 @@ from isanhub.core.model import (
     expand_scope,
     expand_types,
 )
-from isanhub.core.render import CompactTerms, View, _instance
+from isanhub.core.render import CompactTerms, View, render_instance
 
 #: the member holding the list of [value, time] pairs in the simplified form, by type
 SIMPLIFIED_KEY = {
@@ -133,7 +133,7 @@ def _time(inst: dict[str, Any], timeproperty: str) -> str:
 
 
 def _normalized(inst: dict[str, Any], terms: CompactTerms, view: View) -> dict[str, Any]:
-    out = _instance(inst, terms, View(sys_attrs=False, lang=view.lang))
+    out = render_instance(inst, terms, View(sys_attrs=False, lang=view.lang))
     if not isinstance(out, dict):
         out = {"value": out}
     out["instanceId"] = inst["instanceId"]
@@ -159,7 +159,7 @@ def _simplified(instances: list[dict[str, Any]], terms: CompactTerms, timeproper
                 group["datasetId"] = ds
             group[SIMPLIFIED_KEY.get(kind, "values")] = []
         vm = VALUE_MEMBER.get(kind, "value")
-        value = _instance(inst, terms, View()).get(vm)
+        value = render_instance(inst, terms, View()).get(vm)
         # these kinds keep their member name, the others are bare values
         item = (
             {vm: value} if kind in ("LanguageProperty", "JsonProperty", "VocabProperty") else value
