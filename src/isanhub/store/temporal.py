@@ -28,8 +28,8 @@ import orjson
 
 from isanhub.core import qlang, scopeq
 from isanhub.core.model import Entity
-from isanhub.store.base import HistoryEdit, Query
-from isanhub.store.history import INSTANCE_PREFIX, instance_row
+from isanhub.store.base import Query
+from isanhub.store.history import INSTANCE_PREFIX
 from isanhub.store.sql import Dialect, NameId, regexp
 
 _loads = orjson.loads
@@ -91,7 +91,8 @@ class TemporalEntity:
     full: dict[Any, list[int]] = field(default_factory=dict)
 
 
-def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+def in_list(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+    """``column IN (?, ...)`` and its parameters."""
     return f"{column} IN ({','.join('?' * len(values))})", list(values)
 
 
@@ -106,7 +107,7 @@ def candidates(tq: TemporalQuery, name_id: NameId, d: Dialect) -> tuple[str, lis
         where.append(cond)
         params += p
     if q.ids:
-        sql, p = _in("h.eid", q.ids)
+        sql, p = in_list("h.eid", q.ids)
         where.append(sql)
         params += p
     if q.types:
@@ -171,17 +172,17 @@ def _filters(
     tq: TemporalQuery, hids: Sequence[int], names: Sequence[int] | None
 ) -> tuple[list[str], list[Any], str]:
     column, extra = TIME_COLUMNS[tq.timeproperty]
-    sql, params = _in("i.hid", hids)
+    sql, params = in_list("i.hid", hids)
     where = [sql, extra]
     if names is not None:
-        sql, p = _in("i.name", names)
+        sql, p = in_list("i.name", names)
         where.append(sql)
         params += p
     if tq.dataset_ids is not None:
         named = [x for x in tq.dataset_ids if x is not None]
         ors = []
         if named:
-            sql, p = _in("i.dataset", named)
+            sql, p = in_list("i.dataset", named)
             ors.append(sql)
             params += p
         if None in tq.dataset_ids:
@@ -564,7 +565,7 @@ async def _name(out: list[TemporalEntity], names: Names, d: Dialect, run: Run) -
     if not out:
         return
     by_hid = {te.hid: te for te in out}
-    sql, params = _in("ht.hid", list(by_hid))
+    sql, params = in_list("ht.hid", list(by_hid))
     cond, p = d.tenant("ht")
     rows = await run(
         d.finish(
@@ -583,87 +584,3 @@ async def _name(out: list[TemporalEntity], names: Names, d: Dialect, run: Run) -
         te.attrs = {iris[k]: v for k, v in te.attrs.items()}
         te.buckets = {iris[k]: v for k, v in te.buckets.items()}
         te.full = {iris[k]: v for k, v in te.full.items()}
-
-
-def hid_of(eid: str, d: Dialect) -> tuple[str, list[Any]]:
-    """SELECT the history number of an entity."""
-    cond, p = d.tenant("h")
-    return d.finish(
-        f"SELECT h.hid FROM {d.table('hist_entities')} h WHERE h.eid = ?"
-        f"{' AND ' + cond if cond else ''}"
-    ), [eid, *p]
-
-
-def edit_statements(
-    edit: HistoryEdit, hid: int, name: int | None, d: Dialect
-) -> list[tuple[str, list[Any]]]:
-    """The statements of a HistoryEdit on entity ``hid`` (``name``: the attribute's id);
-    the edit changed something when they changed at least one row."""
-    instances = d.table("instances")
-    if edit.attr is None:
-        return [
-            (d.finish(f"DELETE FROM {instances} WHERE hid = ?"), [hid]),
-            (d.finish(f"DELETE FROM {d.table('hist_types')} WHERE hid = ?"), [hid]),
-            (d.finish(f"DELETE FROM {d.table('hist_entities')} WHERE hid = ?"), [hid]),
-        ]
-    where = "hid = ? AND name = ?"
-    params: list[Any] = [hid, name]
-    if edit.instance is not None:
-        where += " AND iid = ?"
-        params.append(edit.instance)
-    elif edit.datasets is not None:
-        ors = [
-            f"dataset IN ({','.join('?' * len(named))})"
-            for named in [[x for x in edit.datasets if x]]
-            if named
-        ]
-        params += [x for x in edit.datasets if x]
-        if None in edit.datasets:
-            ors.append("dataset IS NULL")
-        where += f" AND ({' OR '.join(ors)})"
-    if edit.replacement is None:
-        return [(d.finish(f"DELETE FROM {instances} WHERE {where}"), params)]
-    assert edit.attr is not None
-    row = instance_row("", edit.attr, edit.replacement, edit.replacement["modifiedAt"])
-    return [
-        (
-            d.finish(
-                f"UPDATE {instances} SET doc = ?, t = ?, observed = ?, modified = ?, num = ?,"
-                f" val = ? WHERE {where}"
-            ),
-            [row.doc, row.t, row.observed, row.created, row.num, row.val, *params],
-        )
-    ]
-
-
-def purge_statements(
-    before: int, type_ids: list[int] | None, except_ids: list[int], d: Dialect, *, dry_run: bool
-) -> list[tuple[str, list[Any]]]:
-    """Retention: the statements removing the instances older than ``before`` of the
-    tenant's entities of ``type_ids`` (None: any) but none of ``except_ids``. The first
-    one's row count (its count(*) with ``dry_run``) is the number of instances removed;
-    the others drop what deleted entities left with no history."""
-    types = d.table("hist_types")
-    cond, params = d.tenant("h")
-    where = [cond] if cond else []
-    if type_ids is not None:
-        sql, p = _in("ht.type", type_ids)
-        where.append(f"EXISTS (SELECT 1 FROM {types} ht WHERE ht.hid = h.hid AND {sql})")
-        params += p
-    if except_ids:
-        sql, p = _in("ht.type", except_ids)
-        where.append(f"NOT EXISTS (SELECT 1 FROM {types} ht WHERE ht.hid = h.hid AND {sql})")
-        params += p
-    chosen = f"SELECT h.hid FROM {d.table('hist_entities')} h WHERE {' AND '.join(where) or 'TRUE'}"
-    old = f"FROM {d.table('instances')} WHERE t < ? AND hid IN ({chosen})"
-    if dry_run:
-        return [(d.finish(f"SELECT count(*) {old}"), [before, *params])]
-    empty = (
-        f"SELECT h.hid FROM {d.table('hist_entities')} h WHERE h.deleted_at IS NOT NULL AND NOT"
-        f" EXISTS (SELECT 1 FROM {d.table('instances')} i WHERE i.hid = h.hid)"
-    )
-    return [
-        (d.finish(f"DELETE {old}"), [before, *params]),
-        (d.finish(f"DELETE FROM {types} WHERE hid IN ({empty})"), []),
-        (d.finish(f"DELETE FROM {d.table('hist_entities')} WHERE hid IN ({empty})"), []),
-    ]

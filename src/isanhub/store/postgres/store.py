@@ -28,7 +28,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import rowplan, sql, temporal
+from isanhub.store import history_edit, rowplan, sql, temporal
 from isanhub.store.base import (
     AttributeInfo,
     HistoryEdit,
@@ -391,7 +391,7 @@ class PostgresStore:
                     return False
             made: set[str] = set()
             async with conn.transaction():
-                cur = await conn.execute(*temporal.hid_of(entity_id, d))
+                cur = await conn.execute(*history_edit.hid_of(entity_id, d))
                 row = await cur.fetchone()
                 if row is None:
                     return False
@@ -399,7 +399,7 @@ class PostgresStore:
                     when = instance_row("", "", edit.replacement, edit.replacement["modifiedAt"]).t
                     made = await schema.create_partitions(conn, d.schema, [when], self._partitions)
                 changed = 0
-                for sql_text, params in temporal.edit_statements(edit, row[0], name, d):
+                for sql_text, params in history_edit.edit_statements(edit, row[0], name, d):
                     cur = await conn.execute(sql_text, params)
                     changed += max(cur.rowcount, 0)
             self._partitions |= made
@@ -433,7 +433,9 @@ class PostgresStore:
                 if type_ids is None and not excluded:  # whole months go at once
                     removed += await self._drop_months(conn, where, before, dry_run=dry_run)
                 d = PostgresDialect(where)
-                steps = temporal.purge_statements(before, type_ids, excluded, d, dry_run=dry_run)
+                steps = history_edit.purge_statements(
+                    before, type_ids, excluded, d, dry_run=dry_run
+                )
                 cur = await conn.execute(*steps[0])
                 removed += (await cur.fetchone() or (0,))[0] if dry_run else max(cur.rowcount, 0)
                 for sql_text, params in steps[1:]:

@@ -13,7 +13,7 @@ import orjson
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import rowplan, sql, temporal
+from isanhub.store import history_edit, rowplan, sql, temporal
 from isanhub.store.base import (
     AttributeInfo,
     HistoryEdit,
@@ -305,11 +305,11 @@ class SqliteStore:
             return False
 
         def job(conn: sqlite3.Connection) -> bool:
-            row = conn.execute(*temporal.hid_of(entity_id, d)).fetchone()
+            row = conn.execute(*history_edit.hid_of(entity_id, d)).fetchone()
             if row is None:
                 return False
             changed = 0
-            for sql_text, params in temporal.edit_statements(edit, row[0], name, d):
+            for sql_text, params in history_edit.edit_statements(edit, row[0], name, d):
                 changed += conn.execute(sql_text, params).rowcount
             return changed > 0
 
@@ -334,7 +334,7 @@ class SqliteStore:
         if type_ids == []:
             return 0
         excluded = [i for i in map(self._name_id, except_types) if i is not None]
-        steps = temporal.purge_statements(
+        steps = history_edit.purge_statements(
             before, type_ids, excluded, SqliteDialect(tid), dry_run=dry_run
         )
 
