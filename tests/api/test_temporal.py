@@ -315,3 +315,22 @@ def test_pages_never_split_instances_of_one_time(tmp_path: Any, db_url: str) -> 
                 break
             time_at = r.json()["pm25"][-1]["observedAt"].replace(":00Z", ":01Z")
         assert sorted(seen) == sorted(n * 10 + k for n in range(12) for k in range(2))
+
+
+def test_replace_merge_and_batch_writes_record_history(client: TestClient) -> None:
+    entity = station(pm25={"type": "Property", "value": 1, "observedAt": "2026-04-01T00:00:00Z"})
+    assert client.post(f"{B}/entities", json=entity).status_code == 201
+    replaced = station(pm25={"type": "Property", "value": 2, "observedAt": "2026-04-01T01:00:00Z"})
+    del replaced["id"], replaced["type"]
+    replaced = {"type": "AirQualityObserved", **replaced}
+    assert client.put(f"{B}/entities/{EID}", json=replaced).status_code == 204
+    merge = {"pm25": {"type": "Property", "value": 3, "observedAt": "2026-04-01T02:00:00Z"}}
+    assert client.patch(f"{B}/entities/{EID}", json=merge).status_code == 204
+    batch = [station(pm25={"type": "Property", "value": 4, "observedAt": "2026-04-01T03:00:00Z"})]
+    assert client.post(f"{B}/entityOperations/upsert", json=batch).status_code == 204
+    assert values(client.get(f"{T}/{EID}").json(), "pm25") == [1, 2, 3, 4]
+    # a write that changes nothing records nothing
+    noop = {"pm25": {"type": "Property", "value": 4, "observedAt": "2026-04-01T03:00:00Z"}}
+    r = client.post(f"{B}/entities/{EID}/attrs", json=noop, params={"options": "noOverwrite"})
+    assert r.status_code in (204, 207)
+    assert values(client.get(f"{T}/{EID}").json(), "pm25") == [1, 2, 3, 4]
