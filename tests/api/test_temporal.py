@@ -334,3 +334,9 @@ def test_replace_merge_and_batch_writes_record_history(client: TestClient) -> No
     r = client.post(f"{B}/entities/{EID}/attrs", json=noop, params={"options": "noOverwrite"})
     assert r.status_code in (204, 207)
     assert values(client.get(f"{T}/{EID}").json(), "pm25") == [1, 2, 3, 4]
+
+
+def test_a_temporal_query_body_must_be_an_object(client: TestClient) -> None:
+    for body in ([], "Query", 3, {"type": "Query", "temporalQ": "after"}):
+        r = client.post(f"{B}/temporal/entityOperations/query", json=body)
+        problem(r, 400, "BadRequestData")

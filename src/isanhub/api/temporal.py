@@ -211,6 +211,8 @@ async def query_post(hub: Hub, request: Request) -> Response:
     body = await http.read_body(request)
     terms = await hub.terms(body.context)
     tenant = await hub.read_tenant(request)
+    if not isinstance(body.data, dict):
+        raise BadRequestData("a Query must be a JSON object")
     params = flatten_query_body({k: v for k, v in body.data.items() if k != "temporalQ"})
     temporal_q = body.data.get("temporalQ") or {}
     if not isinstance(temporal_q, dict):
