@@ -340,3 +340,22 @@ def test_a_temporal_query_body_must_be_an_object(client: TestClient) -> None:
     for body in ([], "Query", 3, {"type": "Query", "temporalQ": "after"}):
         r = client.post(f"{B}/temporal/entityOperations/query", json=body)
         problem(r, 400, "BadRequestData")
+
+
+def test_dates_at_the_edges_of_time(client: TestClient) -> None:
+    bad_date = [{"type": "Property", "value": 1, "observedAt": "2026-13-45T00:00:00Z"}]
+    problem(client.post(T, json=station(pm25=bad_date)), 400, "BadRequestData")
+    far = [
+        {"type": "Property", "value": 1, "observedAt": "0001-01-01T00:00:00Z"},
+        {"type": "Property", "value": 2, "observedAt": "9999-12-31T23:59:59Z"},
+    ]
+    assert client.post(T, json=station(pm25=far)).status_code == 201
+    assert values(client.get(f"{T}/{EID}").json(), "pm25") == [1, 2]
+    aggregated = {"options": "aggregatedValues", "aggrMethods": "max"}
+    for period in ("P1D", "P1M", "P1000Y"):  # periods that end after the year 9999 too
+        r = client.get(f"{T}/{EID}", params={**aggregated, "aggrPeriodDuration": period})
+        assert r.status_code == 200, r.text
+        assert [v for v, *_ in r.json()["pm25"]["max"]] == [1, 2]
+    r = client.get(f"{T}/{EID}", params={**aggregated, "aggrPeriodDuration": "P1001Y"})
+    problem(r, 400, "BadRequestData")
+    problem(client.get(f"{T}/{EID}", params={"lastN": str(2**70)}), 400, "BadRequestData")

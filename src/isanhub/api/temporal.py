@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
-from isanhub.api.params import flatten_query_body, query_from, split_list, view_from
+from isanhub.api.params import MAX_INT, flatten_query_body, query_from, split_list, view_from
 from isanhub.core import temporal as shapes
 from isanhub.core.context import TermMap
 from isanhub.core.errors import BadRequestData, InvalidRequest, ResourceNotFound
@@ -84,8 +84,8 @@ def temporal_query(
             last_n = int(last_n)
         except (TypeError, ValueError):
             raise BadRequestData(f"lastN must be a positive integer, got {last_n!r}") from None
-        if last_n < 1:
-            raise BadRequestData("lastN must be a positive integer")
+        if not 1 <= last_n <= MAX_INT:
+            raise BadRequestData("lastN must be a positive integer below 2^63")
     aggregation = None
     if shape == "aggregatedValues":
         methods = tuple(split_list(params.get("aggrMethods")))

@@ -101,7 +101,14 @@ def check_uri(value: Any, what: str) -> str:
 
 
 def is_datetime(value: Any) -> bool:
-    return isinstance(value, str) and bool(_DATETIME.match(value))
+    """An ISO 8601 date-time with a real date (the pattern alone lets 2026-13-45 through)."""
+    if not isinstance(value, str) or not _DATETIME.match(value):
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
 
 
 _VALID_NAMES: set[str] = set()  # names already checked: most payloads repeat a few names

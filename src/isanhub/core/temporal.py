@@ -64,7 +64,10 @@ _EPOCH = datetime(1970, 1, 1)  # naive UTC: isoformat() then needs no zone to st
 def iso(us: int) -> str:
     """Microseconds since 1970 as ISO 8601 UTC, without a fraction when it is zero (an
     hourly aggregation over a year labels 17,520 period bounds: this stays cheap)."""
-    text = (_EPOCH + timedelta(microseconds=us)).isoformat()
+    try:
+        text = (_EPOCH + timedelta(microseconds=us)).isoformat()
+    except OverflowError:  # a period ending after the year 9999
+        return "9999-12-31T23:59:59.999999Z"
     return (text.rstrip("0") if "." in text else text) + "Z"
 
 
@@ -79,6 +82,8 @@ def parse_duration(text: str) -> tuple[int, int]:
     micros = seconds * 1_000_000 + round(float(s or 0) * 1_000_000)
     if months and micros:
         raise BadRequestData("aggrPeriodDuration cannot mix years or months with days or times")
+    if months > 12 * 1000 or micros > 366_000 * 86_400_000_000:
+        raise BadRequestData("aggrPeriodDuration is longer than a thousand years")
     return months, micros
 
 

@@ -484,6 +484,8 @@ def month_number(us: int) -> int:
 
 
 def _month_start(number: int) -> int:
+    if number >= 10_000 * 12:  # after the year 9999: the end of time, as datetime knows it
+        return int(datetime.max.replace(tzinfo=UTC).timestamp() * 1_000_000)
     d = datetime(number // 12, number % 12 + 1, 1, tzinfo=UTC)
     return int(d.timestamp()) * 1_000_000
 

@@ -220,6 +220,8 @@ def month_bounds(t_us: int) -> tuple[str, int, int]:
     """(partition suffix, first and next month's start in µs) of the month holding t."""
     d = datetime.fromtimestamp(t_us / 1_000_000, UTC)
     start = datetime(d.year, d.month, 1, tzinfo=UTC)
+    if d.year == 9999 and d.month == 12:  # the last month datetime can name
+        return "999912", _us(start), _us(start) + 31 * _DAY
     end = datetime(d.year + d.month // 12, d.month % 12 + 1, 1, tzinfo=UTC)
     return f"{d.year:04d}{d.month:02d}", _us(start), _us(end)
 
