@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -761,3 +762,26 @@ def test_unknown_ids_and_kinds() -> None:
         assert r.list_contexts(kind="Hosted") == []
 
     run(scenario())
+
+
+def test_dns_rebinding_cannot_reach_a_private_address(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A name whose first answer is public and whose later answers are private (an
+    attacker's name server, played here by a patched resolver): the broker connects to
+    the address it checked, so the local server behind the later answer is never hit."""
+    port = int(server.rsplit(":", 1)[1])
+    real = socket.getaddrinfo
+    answers = iter(["8.8.8.8"])  # checked (public); afterwards the name points home
+
+    def rebinding(host: Any, service: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in ("rebind.example", b"rebind.example"):  # the HTTP client asks in bytes
+            return real(host, service, *args, **kwargs)
+        address = next(answers, "127.0.0.1")
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, int(service or port)))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    url = f"http://rebind.example:{port}/ctx.jsonld"
+    with pytest.raises(LdContextNotAvailable):  # 8.8.8.8 is not reachable from here
+        run(resolve_once(url, allow_private=False, timeout=0.5))
+    assert Handler.hits["/ctx.jsonld"] == 0

@@ -1,5 +1,10 @@
 """Downloading one remote @context document: redirects, size limit, and no private
-addresses unless allowed (a broker must not become a way into its own network)."""
+addresses unless allowed (a broker must not become a way into its own network).
+
+The address checked is the address connected to: a host name is resolved once, its
+addresses checked, and the request sent to that address (with the name in ``Host`` and
+in TLS SNI), so a name that resolves differently the second time (DNS rebinding) cannot
+lead the broker to a private address after the check."""
 
 from __future__ import annotations
 
@@ -28,10 +33,11 @@ async def download(
     """The body of ``url`` (status 200), following at most ``max_redirects`` redirects."""
     current = url
     for _ in range(max_redirects + 1):
-        await check_address(current, allow_private)
-        async with client.stream("GET", current, headers=_ACCEPT) as resp:
+        pinned = await check_address(current, allow_private)
+        target, headers, extensions = _pinned(current, pinned)
+        async with client.stream("GET", target, headers=headers, extensions=extensions) as resp:
             if resp.is_redirect:
-                current = str(resp.url.join(resp.headers["location"]))
+                current = str(httpx.URL(current).join(resp.headers["location"]))
                 continue
             if resp.status_code != 200:
                 raise FetchError(f"HTTP status {resp.status_code}")
@@ -47,14 +53,27 @@ async def download(
     raise FetchError(f"more than {max_redirects} redirects")
 
 
-async def check_address(url: str, allow_private: bool) -> None:
-    """FetchError unless ``url`` is http(s) and (unless allowed) resolves to public addresses."""
+def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """(URL to request, headers, extensions) sending the request for ``url`` to the
+    checked ``address`` (None: to the URL's own host)."""
+    if address is None:
+        return url, _ACCEPT, {}
+    u = httpx.URL(url)
+    extensions = {"sni_hostname": u.host} if u.scheme == "https" else {}
+    headers = {**_ACCEPT, "Host": u.netloc.decode("ascii")}
+    return str(u.copy_with(host=address)), headers, extensions
+
+
+async def check_address(url: str, allow_private: bool) -> str | None:
+    """FetchError unless ``url`` is http(s) and (unless allowed) resolves to public
+    addresses; the checked address to connect to when the host is a name."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("only http(s) URLs can be fetched")
     port = parts.port  # ValueError unless absent or 0-65535
     if allow_private:
-        return
+        return None
+    pinned = None
     try:
         addrs = [ipaddress.ip_address(parts.hostname)]
     except ValueError:
@@ -63,8 +82,10 @@ async def check_address(url: str, allow_private: bool) -> None:
             parts.hostname, port, type=socket.SOCK_STREAM
         )
         addrs = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+        pinned = str(addrs[0]) if addrs else None
     for addr in addrs:
         if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
             addr = addr.ipv4_mapped
         if not addr.is_global or addr.is_multicast:
             raise FetchError(f"refusing to fetch from non-public address {addr}")
+    return pinned
