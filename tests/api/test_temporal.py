@@ -359,3 +359,20 @@ def test_dates_at_the_edges_of_time(client: TestClient) -> None:
     r = client.get(f"{T}/{EID}", params={**aggregated, "aggrPeriodDuration": "P1001Y"})
     problem(r, 400, "BadRequestData")
     problem(client.get(f"{T}/{EID}", params={"lastN": str(2**70)}), 400, "BadRequestData")
+
+
+def test_aggregations_skip_what_cannot_be_aggregated(client: TestClient) -> None:
+    body = station(
+        pm25=series("pm25", [10, 20]),
+        name=[
+            {"type": "Property", "value": v, "observedAt": "2026-01-05T12:03:00Z"}
+            for v in ("b", "a")
+        ],
+        location={"type": "GeoProperty", "value": {"type": "Point", "coordinates": [102.8, 16.4]}},
+    )
+    assert client.post(T, json=body).status_code == 201
+    params = {"options": "aggregatedValues", "aggrMethods": "min,max,avg"}
+    got = client.get(f"{T}/{EID}", params=params).json()
+    assert "location" not in got  # a geometry has no minimum, maximum or mean
+    assert [v for v, *_ in got["name"]["min"]] == ["a"] and "avg" not in got["name"]
+    assert [v for v, *_ in got["pm25"]["avg"]] == [15]

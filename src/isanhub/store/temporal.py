@@ -235,8 +235,9 @@ _COLUMNS = {
     "avg": "avg(i.num)",
     "min": "min(i.num)",
     "max": "max(i.num)",
-    "min_val": "min(i.val)",
-    "max_val": "max(i.val)",
+    # min and max of other values: texts (names, dates) only, not objects such as geometries
+    "min_val": "min(CASE WHEN substr(i.val, 1, 1) = '\"' THEN i.val END)",
+    "max_val": "max(CASE WHEN substr(i.val, 1, 1) = '\"' THEN i.val END)",
     "squares": "sum(i.num * i.num)",
     "numbers": "count(i.num)",
 }
@@ -436,7 +437,8 @@ async def _read(
                 if value is not _NONE:
                     values.append([value, start, end])
         for te in out.values():  # methods without any value (sum of strings) are left out
-            te.buckets = {n: {m: v for m, v in per.items() if v} for n, per in te.buckets.items()}
+            filled = {n: {m: v for m, v in per.items() if v} for n, per in te.buckets.items()}
+            te.buckets = {n: per for n, per in filled.items() if per}
         return out
     paged = _paged(tq)
     for row in await run(*instances(tq, hids, attr_ids, d)):
@@ -538,8 +540,10 @@ def _getters(
 
 
 def _extreme(number: int, other: int, row: Sequence[Any]) -> Any:
-    """min or max: of the numbers, else of the other values."""
-    return row[number] if row[number] is not None else _json(row[other])
+    """min or max: of the numbers, else of the texts."""
+    if row[number] is not None:
+        return row[number]
+    return _NONE if row[other] is None else _json(row[other])
 
 
 def _present(at: int, row: Sequence[Any]) -> Any:
