@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -137,16 +139,36 @@ async def replace(hub: Hub, request: Request) -> Response:
     return http.no_content()
 
 
-async def delete(hub: Hub, request: Request) -> Response:
+@dataclass(frozen=True)
+class AttrDeletion:
+    """What DELETE .../attrs/{attrId} names (here and in the temporal API)."""
+
+    entity_id: str
+    name: str
+    iri: str
+    tenant: str
+    dataset_id: str | None
+    delete_all: bool
+
+
+async def attr_deletion(hub: Hub, request: Request) -> AttrDeletion:
     eid, name = _ids(request)
     check_name(name)
-    context, terms = await hub.read_terms(request)
+    _context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
-    iri = terms.expand_attr(name)
     dataset_id = request.query_params.get("datasetId")
     if dataset_id is not None:
         check_uri(dataset_id, "datasetId")
-    delete_all = http.flag(request, "deleteAll")
+    return AttrDeletion(
+        eid, name, terms.expand_attr(name), tenant, dataset_id, http.flag(request, "deleteAll")
+    )
+
+
+async def delete(hub: Hub, request: Request) -> Response:
+    target = await attr_deletion(hub, request)
+    eid, name, iri = target.entity_id, target.name, target.iri
+    dataset_id, delete_all = target.dataset_id, target.delete_all
+    tenant = target.tenant
     now = now_iso()
 
     def write(current: Entity | None) -> Change:

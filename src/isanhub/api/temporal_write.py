@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from isanhub.api import http
+from isanhub.api.attrs import attr_deletion
 from isanhub.api.hub import BASE, Hub
 from isanhub.core import temporal as shapes
 from isanhub.core.errors import BadRequestData, ResourceNotFound
@@ -113,15 +114,9 @@ async def delete(hub: Hub, request: Request) -> Response:
 async def delete_attr_history(hub: Hub, request: Request) -> Response:
     """DELETE /temporal/entities/{id}/attrs/{attr}: the default instances' history, one
     datasetId's (datasetId=), or all (deleteAll=true); the current state follows."""
-    eid = check_uri(request.path_params["entity_id"], "entity id")
-    name = check_name(request.path_params["attr_id"])
-    context, terms = await hub.read_terms(request)
-    tenant = await hub.read_tenant(request)
-    iri = terms.expand_attr(name)
-    dataset = request.query_params.get("datasetId")
-    if dataset is not None:
-        check_uri(dataset, "datasetId")
-    delete_all = http.flag(request, "deleteAll")
+    target = await attr_deletion(hub, request)
+    eid, name, iri, tenant = target.entity_id, target.name, target.iri, target.tenant
+    dataset, delete_all = target.dataset_id, target.delete_all
     now = now_iso()
 
     def write(current: Entity | None) -> Change:

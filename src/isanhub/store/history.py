@@ -20,23 +20,12 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from isanhub.core.model import Entity
+from isanhub.core.model import NULL_URI, VALUE_MEMBER, Entity
+from isanhub.core.update import SCOPE_IRI
 
 _dumps = orjson.dumps
-#: the member holding an instance's value, by attribute type
-VALUE_MEMBER = {
-    "Property": "value",
-    "GeoProperty": "value",
-    "Relationship": "object",
-    "LanguageProperty": "languageMap",
-    "VocabProperty": "vocab",
-    "ListProperty": "valueList",
-    "ListRelationship": "objectList",
-    "JsonProperty": "json",
-}
 INSTANCE_PREFIX = "urn:ngsi-ld:instance:"
-NULL = "urn:ngsi-ld:null"
-SCOPE_IRI = "https://uri.etsi.org/ngsi-ld/scope"
+NULL = NULL_URI
 #: the value a deletion records, by attribute type (NGSI-LD Null in each one's shape)
 _DELETED_VALUE: dict[str, Any] = {
     "LanguageProperty": {"@none": NULL},
@@ -55,9 +44,18 @@ def to_us(iso: str) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def from_us(us: int) -> str:
-    """Microseconds since 1970 as the broker's ISO 8601 form (UTC, Z)."""
-    return datetime.fromtimestamp(us / 1_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def month_number(us: int) -> int:
+    """The calendar month (UTC) holding ``us``, counted from year 0 (12 * year + month - 1)."""
+    d = datetime.fromtimestamp(us / 1_000_000, UTC)
+    return d.year * 12 + d.month - 1
+
+
+def month_start(number: int) -> int:
+    """When month ``number`` (see month_number) starts, in µs; after the year 9999, the
+    end of time as datetime knows it."""
+    if number >= 10_000 * 12:
+        return int(datetime.max.replace(tzinfo=UTC).timestamp() * 1_000_000)
+    return int(datetime(number // 12, number % 12 + 1, 1, tzinfo=UTC).timestamp()) * 1_000_000
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -26,11 +26,16 @@ KIND_CODES = {
 KIND_NAMES = {v: k for k, v in KIND_CODES.items()}
 
 
+def indexable_text(v: Any) -> bool:
+    """A string the index holds: without U+0000, which PostgreSQL's jsonb cannot hold
+    (such values get a NULL row, and the evaluator decides)."""
+    return isinstance(v, str) and "\x00" not in v
+
+
 def _scalar(v: Any) -> bool:
-    """A value the index holds: numbers, and strings without U+0000 (which PostgreSQL's
-    jsonb cannot hold; such values get a NULL row and the evaluator decides)."""
+    """A value the index holds: numbers and indexable texts."""
     if isinstance(v, str):
-        return "\x00" not in v
+        return indexable_text(v)
     return isinstance(v, int | float) and not isinstance(v, bool)
 
 

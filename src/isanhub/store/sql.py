@@ -25,6 +25,7 @@ from isanhub.core import qlang
 from isanhub.core.errors import TooComplexQuery
 from isanhub.core.geo import GeoQuery
 from isanhub.store.base import Query
+from isanhub.store.index import indexable_text
 
 #: resolves an IRI to its interned integer id, or None when the store has never seen it
 NameId = Callable[[str], int | None]
@@ -108,11 +109,6 @@ def _is_number(v: Any) -> bool:
     return _INT64[0] <= v <= _INT64[1]
 
 
-def _is_text(v: Any) -> bool:
-    """A string the value index can hold (see index._scalar)."""
-    return isinstance(v, str) and "\x00" not in v
-
-
 def _pushdown(node: Any, name_id: NameId, d: Dialect, where: list[str], params: list[Any]) -> bool:
     """Add index conditions for the simple comparisons of ``node``: a superset of the
     matches. True when they decide the whole q exactly (only existence tests).
@@ -147,13 +143,13 @@ def _pushdown(node: Any, name_id: NameId, d: Dialect, where: list[str], params: 
         ):
             where.append(base + " AND (a.val IS NULL OR a.val BETWEEN ? AND ?))")
             params.extend((d.value(value.low), d.value(value.high)))
-        elif op == "==" and _is_text(value):
+        elif op == "==" and indexable_text(value):
             where.append(base + " AND (a.val IS NULL OR a.val = ?))")
             params.append(d.value(value))
         elif (
             op == "=="
             and isinstance(value, tuple)
-            and all(_is_number(v) or _is_text(v) for v in value)
+            and all(_is_number(v) or indexable_text(v) for v in value)
         ):
             where.append(base + f" AND (a.val IS NULL OR a.val IN ({','.join('?' * len(value))})))")
             params.extend(d.value(v) for v in value)
@@ -272,7 +268,7 @@ def _equality(query: Query, name_id: NameId) -> tuple[int, list[Any]] | None:
     triples = qlang.simple_comparisons(query.q) if query.q is not None else None
     for attr, op, value in triples or ():
         values = value if isinstance(value, tuple) else (value,)
-        if op == "==" and all(_is_number(v) or _is_text(v) for v in values):
+        if op == "==" and all(_is_number(v) or indexable_text(v) for v in values):
             nid = name_id(attr)
             if nid is not None:
                 return nid, list(values)

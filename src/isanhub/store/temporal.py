@@ -19,7 +19,6 @@ from __future__ import annotations
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from operator import itemgetter
 from typing import Any
@@ -29,7 +28,7 @@ import orjson
 from isanhub.core import qlang, scopeq
 from isanhub.core.model import Entity
 from isanhub.store.base import Query
-from isanhub.store.history import INSTANCE_PREFIX
+from isanhub.store.history import INSTANCE_PREFIX, month_number, month_start
 from isanhub.store.sql import Dialect, NameId, regexp
 
 _loads = orjson.loads
@@ -479,25 +478,12 @@ def _full_page(insts: list[dict[str, Any]], at: str, *, newest: bool) -> list[di
     return shared or kept  # all at one time: that time's page cannot be split
 
 
-def month_number(us: int) -> int:
-    """The calendar month (UTC) holding ``us``, counted from year 0 (12 * year + month - 1)."""
-    d = datetime.fromtimestamp(us / 1_000_000, UTC)
-    return d.year * 12 + d.month - 1
-
-
-def _month_start(number: int) -> int:
-    if number >= 10_000 * 12:  # after the year 9999: the end of time, as datetime knows it
-        return int(datetime.max.replace(tzinfo=UTC).timestamp() * 1_000_000)
-    d = datetime(number // 12, number % 12 + 1, 1, tzinfo=UTC)
-    return int(d.timestamp()) * 1_000_000
-
-
 def _period(agg: Aggregation, origin: int, b: int) -> tuple[int, int]:
     """Start and end (µs) of period number ``b`` from ``origin``: calendar months from the
     origin's month, or fixed periods from the origin itself."""
     if agg.months:
         first = month_number(origin) + b * agg.months
-        return _month_start(first), _month_start(first + agg.months)
+        return month_start(first), month_start(first + agg.months)
     start = origin + b * agg.period
     return start, start + agg.period
 

@@ -19,9 +19,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from psycopg import AsyncConnection, errors, sql
+
+from isanhub.store.history import month_number, month_start
 
 
 @dataclass(frozen=True)
@@ -217,27 +218,19 @@ async def create_tenant(conn: AsyncConnection, ns: str, tenant: str) -> str:
 
 
 def month_bounds(t_us: int) -> tuple[str, int, int]:
-    """(partition suffix, first and next month's start in µs) of the month holding t."""
-    d = datetime.fromtimestamp(t_us / 1_000_000, UTC)
-    start = datetime(d.year, d.month, 1, tzinfo=UTC)
-    if d.year == 9999 and d.month == 12:  # the last month datetime can name
-        return "999912", _us(start), _us(start) + 31 * _DAY
-    end = datetime(d.year + d.month // 12, d.month % 12 + 1, 1, tzinfo=UTC)
-    return f"{d.year:04d}{d.month:02d}", _us(start), _us(end)
+    """(partition suffix YYYYMM, first and next month's start in µs) of the month of t."""
+    n = month_number(t_us)
+    return f"{n // 12:04d}{n % 12 + 1:02d}", month_start(n), month_start(n + 1)
 
 
-_DAY = 86_400_000_000  # µs
-
-
-def month_start(suffix: str) -> int | None:
+def suffix_start(suffix: str) -> int | None:
     """The start (µs) of the month a partition suffix (YYYYMM) names; None if it is not one."""
     if len(suffix) != 6 or not suffix.isdigit() or not 1 <= int(suffix[4:]) <= 12:
         return None
-    return _us(datetime(int(suffix[:4]), int(suffix[4:]), 1, tzinfo=UTC))
+    return month_start(int(suffix[:4]) * 12 + int(suffix[4:]) - 1)
 
 
-def _us(d: datetime) -> int:
-    return int((d - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * 1_000_000
+_DAY = 86_400_000_000  # µs
 
 
 async def create_partitions(

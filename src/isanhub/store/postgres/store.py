@@ -455,7 +455,7 @@ class PostgresStore:
         removed = 0
         for (table,) in await cur.fetchall():
             suffix = table.removeprefix("instances_")
-            start = schema.month_start(suffix)
+            start = schema.suffix_start(suffix)
             if start is None or schema.month_bounds(start)[2] > before:
                 continue
             name = f'"{where}"."{table}"'
