@@ -94,6 +94,15 @@ def latency_summary(seconds: list[float]) -> dict[str, float]:
     }
 
 
+def raw_sqlite_connection(path: str) -> sqlite3.Connection:
+    """A plain SQLite connection with the broker's durability (WAL, synchronous=FULL):
+    the raw limit of the write benchmarks."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    return conn
+
+
 def say(msg: str) -> None:
     print(msg, flush=True)
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import sqlite3
 import tempfile
 import time
 
 import orjson
 
-from bench._common import Result, say
+from bench._common import Result, raw_sqlite_connection, say
 from bench._data import LUA_ENTITY, batch
 from bench._server import BASE, Server, on_postgres, workers
 from bench._wrk import THREAD_IDS, measure
@@ -72,9 +71,7 @@ def raw_sqlite_rate(rows: int) -> float:
     """Rows/s of executemany into (id TEXT PRIMARY KEY, doc TEXT), WAL, FULL sync."""
     docs = raw_docs(rows)
     with tempfile.TemporaryDirectory(prefix="isanhub-bench-raw-") as d:
-        conn = sqlite3.connect(os.path.join(d, "raw.db"), isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
+        conn = raw_sqlite_connection(os.path.join(d, "raw.db"))
         conn.execute("CREATE TABLE raw (id TEXT PRIMARY KEY, doc TEXT)")
         t0 = time.perf_counter()
         for chunk in docs:
