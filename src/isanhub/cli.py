@@ -97,6 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _db_option(keep, defaults)
     keep.add_argument("--rules", help="retention rules [env ISANHUB_RETENTION]")
     keep.add_argument("--dry-run", action="store_true", help="count what would be removed")
+    from isanhub.demo import run as demo
+
+    demo.add_parsers(sub, defaults)
     return parser
 
 
@@ -116,6 +119,10 @@ def main(argv: list[str] | None = None) -> int:
         return migrate(Settings.from_env(db=args.db))
     if args.command == "retention":
         return retention(Settings.from_env(db=args.db, retention=args.rules), args.dry_run)
+    if args.command in ("demo", "kpi"):
+        from isanhub.demo import run as demo
+
+        return demo.demo(args) if args.command == "demo" else demo.kpi(args)
     if args.command != "serve":
         parser.print_help()
         return 0

@@ -40,6 +40,9 @@ class Settings:
     retention: str = ""
     #: PostgreSQL connections each API process keeps open (at most)
     pg_pool_size: int = 10
+    #: seconds between recomputations of the smart-city scorecard (KPIs) in the server;
+    #: 0 turns the schedule off (``isanhub kpi`` and POST /hub/v1/kpi/compute still work)
+    kpi_interval: int = 3600
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
 

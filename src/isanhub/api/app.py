@@ -6,6 +6,7 @@ dispatcher in ``asgi.py`` routes to them and renders every error as problem deta
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -22,6 +23,7 @@ from isanhub.api import (
     entities,
     http,
     openapi,
+    scorecard,
     temporal,
     temporal_write,
 )
@@ -29,6 +31,7 @@ from isanhub.api.asgi import App, Router
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.precheck import RequestChecks
 from isanhub.core.context import ContextResolver
+from isanhub.insight.scorecard import run_every
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
 
@@ -137,9 +140,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: App) -> AsyncIterator[None]:
         await store.open()
+        kpis = None
+        if settings.kpi_interval > 0:
+            kpis = asyncio.create_task(run_every(store, settings.kpi_interval))
         try:
             yield
         finally:
+            if kpis is not None:
+                kpis.cancel()
             await resolver.aclose()
             await store.close()
 
@@ -148,6 +156,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     router = build_router(hub)
     router.add("/version", "GET", version)
+    router.add("/hub/v1/scorecard", "GET", _endpoint(hub, scorecard.read))
+    router.add("/hub/v1/kpi/compute", "POST", _endpoint(hub, scorecard.compute))
     router.add(BASE + "/openapi.json", "GET", openapi.serve)
     app = App(router, RequestChecks(base=BASE), lifespan)
     app.state.hub = hub

@@ -30,20 +30,6 @@ from isanhub.store.base import Change, HistoryEdit
 from isanhub.store.history import INSTANCE_PREFIX, SCOPE_IRI
 
 
-def _merge_latest(entity: Entity, attrs: dict[str, list[Instance]]) -> None:
-    """Give the current state each attribute's most recent instance per datasetId,
-    unless it already holds a more recent one."""
-    for iri, instances in attrs.items():
-        held = entity["attrs"].setdefault(iri, [])
-        for inst in shapes.latest(instances):
-            ds = inst.get("datasetId")
-            at = next((n for n, h in enumerate(held) if h.get("datasetId") == ds), None)
-            if at is None:
-                held.append(inst)
-            elif str(inst.get("observedAt", "~")) >= str(held[at].get("observedAt", "")):
-                held[at] = inst
-
-
 async def _instances(request: Request, hub: Hub, *, require_type: bool) -> tuple[Any, ...]:
     body = await http.read_body(request)
     terms = await hub.terms(body.context)
@@ -70,7 +56,7 @@ async def create(hub: Hub, request: Request) -> Response:
         entity["modifiedAt"] = now
         if scope is not None:
             entity["scope"] = scope
-        _merge_latest(entity, attrs)
+        shapes.merge_latest(entity, attrs)
         return Change(entity, result=current is None, record=_records(attrs, scope))
 
     created = await hub.store.write(http.tenant_of(request), eid, write)
@@ -89,7 +75,7 @@ async def append(hub: Hub, request: Request) -> Response:
             raise ResourceNotFound(f"entity {eid} not found")
         current["type"] = list(dict.fromkeys([*current["type"], *types]))
         current["modifiedAt"] = now
-        _merge_latest(current, attrs)
+        shapes.merge_latest(current, attrs)
         return Change(current, record=_records(attrs, scope))
 
     await hub.store.write(http.tenant_of(request), eid, write)

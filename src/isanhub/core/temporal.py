@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from isanhub.core.errors import BadRequestData
 from isanhub.core.model import (
     ENTITY_RESERVED,
+    Entity,
     VALUE_MEMBER,
     Instance,
     Terms,
@@ -127,6 +128,20 @@ def latest(instances: Sequence[Instance]) -> list[Instance]:
         if held is None or str(inst.get("observedAt", "~")) >= str(held.get("observedAt", "")):
             best[ds] = inst
     return list(best.values())
+
+
+def merge_latest(entity: Entity, attrs: dict[str, list[Instance]]) -> None:
+    """Give the current state each attribute's most recent instance per datasetId,
+    unless it already holds a more recent one."""
+    for iri, instances in attrs.items():
+        held = entity["attrs"].setdefault(iri, [])
+        for inst in latest(instances):
+            ds = inst.get("datasetId")
+            at = next((n for n, h in enumerate(held) if h.get("datasetId") == ds), None)
+            if at is None:
+                held.append(inst)
+            elif str(inst.get("observedAt", "~")) >= str(held[at].get("observedAt", "")):
+                held[at] = inst
 
 
 def _time(inst: dict[str, Any], timeproperty: str) -> str:
