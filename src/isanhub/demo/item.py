@@ -12,7 +12,19 @@ from typing import Any
 from isanhub.demo.places import District
 from isanhub.ingest.items import Item, Series, iso
 
-__all__ = ["Item", "Series", "base", "entity_id", "iso", "names", "near", "point", "prop", "rel", "when"]
+__all__ = [
+    "Item",
+    "Series",
+    "base",
+    "entity_id",
+    "iso",
+    "names",
+    "near",
+    "point",
+    "prop",
+    "rel",
+    "when",
+]
 
 #: on every generated entity, so that nobody mistakes the sandbox for real records
 SYNTHETIC = "Isan Digital Hub sandbox: synthetic data / ข้อมูลสังเคราะห์"

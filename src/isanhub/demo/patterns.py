@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
+from typing import Any
 
 #: Thailand's time zone has no daylight saving: local time is UTC+7 all year
 THAI_OFFSET = timedelta(hours=7)
@@ -127,18 +129,37 @@ class Noise:
 
     def gaps(self, times: list[int], rate: float = 0.02, longest_h: int = 6) -> set[int]:
         """Indexes of ``times`` that are missing: outages of 1..``longest_h`` hours that
-        start on about ``rate`` of the hours, decided per day."""
-        out: set[int] = set()
+        start on about ``rate`` of the hours. Outages are drawn for whole local days from
+        their own stream, so the same hours are missing whichever window asks."""
         if not times:
-            return out
-        by_day: dict[date, list[int]] = {}
-        for n, t in enumerate(times):
-            by_day.setdefault(local_date(t), []).append(n)
-        for day, idx in by_day.items():
-            r = self.on(day)
-            per_day = rate * len(idx)
-            outages = int(per_day) + (r.random() < per_day - int(per_day))
-            for _ in range(outages):
-                start = r.randrange(len(idx))
-                out.update(idx[start : start + r.randint(1, longest_h)])
-        return out
+            return set()
+        down: set[int] = set()
+        for day in {local_date(t) for t in times}:
+            r = self.rng("gaps", day.isoformat())
+            per_day = rate * 24
+            midnight = local_midnight(day)
+            for _ in range(int(per_day) + (r.random() < per_day - int(per_day))):
+                start = midnight + r.randrange(24) * HOUR
+                down.update(range(start, start + r.randint(1, longest_h) * HOUR, HOUR))
+        return {n for n, t in enumerate(times) if t in down}
+
+
+def hourly(noise: Noise, tag: str) -> Callable[[int], float]:
+    """A standard normal draw for each hour, drawn 24 at a time from the local day's own
+    stream: an hour's value is the same whatever window asks for it."""
+    days: dict[date, list[float]] = {}
+
+    def at(t: int) -> float:
+        day = local_date(t)
+        row = days.get(day)
+        if row is None:
+            r = noise.rng(tag, day.isoformat())
+            row = days[day] = [r.gauss(0, 1) for _ in range(24)]
+        return row[local_hour(t)]
+
+    return at
+
+
+def masked(values: list[Any], missing: set[int]) -> list[Any]:
+    """``values`` with the ``missing`` indexes set to None."""
+    return [None if n in missing else v for n, v in enumerate(values)]

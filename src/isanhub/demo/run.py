@@ -91,7 +91,7 @@ async def build(store: Store, seed: int, clock: Clock, *, quiet: bool = False) -
     steps = sandbox.steps()
     totals = {"entities": 0, "instances": 0, "kpi values": 0}
     bar = tqdm(total=len(steps) + len(PROVINCES), unit="step", disable=quiet, file=sys.stderr,
-               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}] {postfix}")  # fmt: skip
+               bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}]{postfix}")  # fmt: skip
     for province, module in steps:
         bar.set_description(f"{province.name_en}: {module}")
         stats = await load(store, "", sandbox.generate_step(seed, clock, province, module))

@@ -98,14 +98,10 @@ def _daily_total(kind: str, attr: str) -> Compute:
 AIR, PARKING, TRAFFIC, ACCIDENT = (
     "AirQualityObserved", "OffStreetParking", "TrafficFlowObserved", "RoadAccident"
 )  # fmt: skip
-WASTE, SOLAR, METER, LAMP = (
-    "WasteContainer",
-    "PhotovoltaicMeasurement",
-    "EnergyMeter",
-    "Streetlight",
-)
+WASTE, SOLAR, LAMP = "WasteContainer", "PhotovoltaicMeasurement", "Streetlight"
+METER = "SmartMeteringObservation"
 METER_KWH = "energyConsumed"
-DEATHS = "numberOfDeaths"
+DEATHS = "totalDeadPeopleWithin30Days"
 POI, DEVICE, COURSE = "PointOfInterest", "Device", "TrainingProgram"
 ISSUE, ISSUE_CREATED, ISSUE_RESOLVED = "IssueReporting", "dateCreated", "dateResolved"
 SALES, SHOP, SALES_SHOP = "SalesRecord", "Shop", "refShop"
