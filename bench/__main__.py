@@ -29,7 +29,9 @@ from bench._common import Result, machine, say, source
 from bench._server import ROOT, backend, source_dir, workers
 from bench._wrk import ensure_wrk
 
-BENCHMARKS = ["get_one", "create", "append", "batch", "query", "memory", "temporal"]
+BENCHMARKS = [
+    "get_one", "create", "append", "batch", "query", "memory", "temporal", "import_csv", "demo",
+]  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 QUICK_RESULTS = RESULTS.with_name("quick.json")
 

@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 from isanhub import __version__
+from isanhub.ingest import cli as ingest_cli
 from isanhub.settings import Settings
 
 DESCRIPTION = """\
@@ -100,6 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     from isanhub.demo import run as demo
 
     demo.add_parsers(sub, defaults)
+    ingest_cli.add_parser(sub)
     return parser
 
 
@@ -123,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
         from isanhub.demo import run as demo
 
         return demo.demo(args) if args.command == "demo" else demo.kpi(args)
+    if args.command == "import":
+        return ingest_cli.run(args)
     if args.command != "serve":
         parser.print_help()
         return 0

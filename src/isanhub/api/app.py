@@ -22,6 +22,7 @@ from isanhub.api import (
     discovery,
     entities,
     http,
+    imports,
     openapi,
     scorecard,
     temporal,
@@ -156,6 +157,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     router = build_router(hub)
     router.add("/version", "GET", version)
+    router.add("/hub/v1/import", "POST", _endpoint(hub, imports.upload))
     router.add("/hub/v1/scorecard", "GET", _endpoint(hub, scorecard.read))
     router.add("/hub/v1/kpi/compute", "POST", _endpoint(hub, scorecard.compute))
     router.add(BASE + "/openapi.json", "GET", openapi.serve)

@@ -17,8 +17,8 @@ from typing import Any, Protocol
 from isanhub.core.errors import BadRequestData
 from isanhub.core.model import (
     ENTITY_RESERVED,
-    Entity,
     VALUE_MEMBER,
+    Entity,
     Instance,
     Terms,
     check_name,
