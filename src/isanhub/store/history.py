@@ -80,13 +80,16 @@ class InstanceRow(NamedTuple):
 def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> InstanceRow:
     """The row recording ``inst`` of attribute ``name``, changed at ``recorded``.
     (Runs once per instance ingested: kept lean.)"""
-    modified = inst.get("modifiedAt")
+    get = inst.get
+    modified = get("modifiedAt")
     created = to_us(modified or recorded)
-    observed = inst.get("observedAt")
-    value = inst.get(VALUE_MEMBER.get(inst.get("type", ""), "value"))
-    num = value if type(value) in (int, float) else None  # not bool: type(True) is bool
-    if num is not None and not -1e308 < num < 1e308:  # infinities, NaN and huge ints
-        num = None
+    observed = get("observedAt")
+    kind = get("type")
+    value = get("value") if kind == "Property" else get(VALUE_MEMBER.get(kind or "", "value"))
+    num: float | None = None
+    if type(value) is float or type(value) is int:  # not bool: type(True) is bool
+        if -1e308 < value < 1e308:  # not infinities, NaN or huge ints
+            num = float(value)
     if modified is not None or "createdAt" in inst:
         inst = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
     has_time = type(observed) is str
@@ -97,7 +100,7 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
         to_us(observed) if has_time else created,
         has_time,
         created,
-        None if num is None else float(num),
+        num,
         _dumps(value).decode(),
         _dumps(inst).decode(),
     )

@@ -208,11 +208,13 @@ def _record(
         return
     ids: dict[str, int] = {}
     eid = new["id"]
+    # a loop over every instance ingested: names looked up once
+    row_of, add, replaces = history.instance_row, plan.history.append, plan.hist_replace.append
     for iri, inst in records:
         nid = ids.get(iri)
         if nid is None:
             nid = ids[iri] = intern(iri)
-        row = history.instance_row(eid, iri, inst, when)
-        plan.history.append((row, nid))
+        row = row_of(eid, iri, inst, when)
+        add((row, nid))
         if row.observed:
-            plan.hist_replace.append((eid, nid, row.dataset, row.t))
+            replaces((eid, nid, row.dataset, row.t))
