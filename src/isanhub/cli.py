@@ -26,10 +26,12 @@ ISANHUB_DB=sqlite:///data/city.db; a flag wins over the variable.
 
 EPILOG = """\
 examples / ตัวอย่าง:
+  isanhub demo                               # the Khon Kaen sandbox city, built and served
   isanhub serve                              # http://127.0.0.1:1026, data in ./var/isanhub.db
   isanhub serve --host 0.0.0.0 --db sqlite:///data/khonkaen.db
   isanhub migrate --db postgresql://hub@db.example:5432/city     # create or upgrade the schema
   isanhub serve --workers 4 --db postgresql://hub@db.example:5432/city
+  isanhub import readings.csv --mapping air.toml --dry-run     # check a file, write nothing
   curl http://127.0.0.1:1026/ngsi-ld/v1/types
 """
 

@@ -43,6 +43,8 @@ class Settings:
     #: seconds between recomputations of the smart-city scorecard (KPIs) in the server;
     #: 0 turns the schedule off (``isanhub kpi`` and POST /hub/v1/kpi/compute still work)
     kpi_interval: int = 3600
+    #: largest file accepted by POST /hub/v1/import, in bytes (the CLI has no limit)
+    import_max_bytes: int = 536_870_912
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
 

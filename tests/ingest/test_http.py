@@ -101,7 +101,7 @@ def test_requests_that_are_not_imports_get_problem_details(client: Any) -> None:
 
 
 def test_an_upload_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, extra={"import_max_bytes": 2000})
+    settings = make_settings(tmp_path, import_max_bytes=2000)
     with TestClient(create_app(settings)) as client:
         big = AIR_CSV + "KKN 01,2025-01-02T07:00,30.5,24\n" * 100
         r = post(client, SAMPLES[0], data=big.encode())
@@ -110,7 +110,7 @@ def test_an_upload_over_the_limit_is_refused_with_413(tmp_path: Path) -> None:
 
 
 def test_a_chunked_upload_over_the_limit_is_refused_as_it_arrives(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, extra={"import_max_bytes": 2000})
+    settings = make_settings(tmp_path, import_max_bytes=2000)
     body = (
         b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n\r\n'
         + AIR_CSV.encode() * 100

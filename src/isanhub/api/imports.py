@@ -10,7 +10,7 @@ fail (nothing written). A request that is not an import at all gets problem deta
 
 The upload is spooled to a temporary file (1 MB in memory, the rest on disk) and read
 from there twice, like a file on the command line: memory stays bounded whatever the
-size; the size itself is capped by ``import_max_bytes`` (Settings.extra, default 512 MB).
+size; the size itself is capped by the ``import_max_bytes`` setting (default 512 MB).
 """
 
 from __future__ import annotations
@@ -29,7 +29,6 @@ from isanhub.ingest.importer import FileImport
 from isanhub.ingest.mapping import Mapping, MappingError, load_mapping
 from isanhub.ingest.readers import FORMATS
 
-MAX_BYTES = 512 * 1024 * 1024
 MULTIPART = "multipart/form-data"
 _STATUS = {"imported": 200, "dry-run": 200, "rejected": 400, "failed": 500}
 
@@ -51,7 +50,7 @@ async def upload(hub: Hub, request: Request) -> Response:
             f"Content-Type {ctype or '(none)'} is not supported: send {MULTIPART} with a "
             "'file' part and a 'mapping' part"
         )
-    limit = int(hub.settings.extra.get("import_max_bytes", MAX_BYTES))
+    limit = hub.settings.import_max_bytes
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"the upload is {int(declared):,} bytes; the limit is {limit:,}")

@@ -116,6 +116,9 @@ async def build(store: Store, seed: int, clock: Clock, *, quiet: bool = False) -
 def demo(args: argparse.Namespace) -> int:
     from isanhub import cli
 
+    if not 1 <= args.days <= 366:
+        print("isanhub demo: --days must be between 1 and 366", file=sys.stderr)
+        return 2
     path = _sqlite_path(args.db)
     if path is None:
         print("isanhub demo: --db must be a SQLite file (sqlite:///path.db)", file=sys.stderr)
