@@ -87,9 +87,9 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
     kind = get("type")
     value = get("value") if kind == "Property" else get(VALUE_MEMBER.get(kind or "", "value"))
     num: float | None = None
-    if type(value) is float or type(value) is int:  # not bool: type(True) is bool
-        if -1e308 < value < 1e308:  # not infinities, NaN or huge ints
-            num = float(value)
+    # not bool (type(True) is bool), infinities, NaN or huge ints
+    if (type(value) is float or type(value) is int) and -1e308 < value < 1e308:
+        num = float(value)
     if modified is not None or "createdAt" in inst:
         inst = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
     has_time = type(observed) is str
