@@ -217,3 +217,30 @@ def test_kpis_are_entities_with_history_in_the_standard_api(tmp_path: Any) -> No
         assert pm["name"] == "PM2.5, 24-hour mean" and pm["value"] == e["kpiValue"]
         assert pm["meetsTarget"] == (pm["value"] <= 37.5)
         assert client.get("/hub/v1/scorecard", params={"province": "atlantis"}).status_code == 400
+
+
+def test_the_server_recomputes_the_scorecard_on_its_schedule(tmp_path: Any) -> None:
+    import time
+
+    from isanhub.api.app import create_app
+    from isanhub.settings import Settings
+
+    db = f"sqlite:///{tmp_path / 'hub.db'}"
+
+    async def build() -> None:
+        store = open_store(db)
+        await store.open()
+        try:
+            clock = Clock.ending(days=2)
+            await load(store, "", sandbox.generate(3, clock, [BY_KEY["phuket"]], ["environment"]))
+        finally:
+            await store.close()
+
+    asyncio.run(build())
+    kpi_id = "urn:ngsi-ld:KeyPerformanceIndicator:phuket:pm25-24h"
+    with TestClient(create_app(Settings(db=db, kpi_interval=1))) as client:
+        assert client.get(f"/ngsi-ld/v1/entities/{kpi_id}").status_code == 404
+        deadline = time.monotonic() + 15
+        while client.get(f"/ngsi-ld/v1/entities/{kpi_id}").status_code != 200:
+            assert time.monotonic() < deadline, "the schedule never computed the KPIs"
+            time.sleep(0.2)
