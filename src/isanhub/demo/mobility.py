@@ -46,11 +46,14 @@ Facts the shapes rest on:
 
 from __future__ import annotations
 
+import csv
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from importlib import resources
+from typing import TypeVar
 
 from isanhub.demo.environment import GAP_LONGEST_H, GAP_RATE
 from isanhub.demo.item import Item, Series, base, entity_id, near, prop, when
@@ -69,6 +72,8 @@ from isanhub.demo.patterns import (
 from isanhub.demo.places import District
 from isanhub.demo.sandbox import Context
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Road:
@@ -82,112 +87,33 @@ class Road:
     peak_load: float  #: weekday peak demand / capacity (above 1: queues)
 
 
-ROADS: dict[str, tuple[Road, ...]] = {
-    "khon-kaen": (
-        Road(
-            "4001",
-            "ถนนมิตรภาพ ช่วงมหาวิทยาลัยขอนแก่น",
-            "Mittraphap Rd (Route 2) at Khon Kaen University",
-            (16.4745, 102.8233),
-            3,
-            1900,
-            80,
-            0.8,
-        ),
-        Road(
-            "4001",
-            "ถนนมิตรภาพ ช่วงเซ็นทรัล ขอนแก่น",
-            "Mittraphap Rd (Route 2) at Central Khon Kaen",
-            (16.4330, 102.8253),
-            3,
-            1700,
-            70,
-            0.9,
-        ),
-        Road(
-            "4001",
-            "ถนนมะลิวัลย์ (ทางหลวงหมายเลข 12)",
-            "Maliwan Rd (Route 12)",
-            (16.4520, 102.7960),
-            2,
-            1800,
-            70,
-            0.75,
-        ),
-        Road("4001", "ถนนศรีจันทร์", "Srichan Rd", (16.4320, 102.8330), 2, 1400, 45, 0.9),
-        Road("4001", "ถนนหน้าเมือง", "Na Mueang Rd", (16.4300, 102.8380), 2, 1300, 40, 0.85),
-        Road("4001", "ถนนประชาสโมสร", "Prachasamosorn Rd", (16.4400, 102.8340), 2, 1300, 40, 0.85),
-        Road("4001", "ถนนกลางเมือง", "Klang Mueang Rd", (16.4280, 102.8350), 2, 1300, 40, 0.8),
-        Road(
-            "4010",
-            "ทางหลวงหมายเลข 2 (ถนนมิตรภาพ) ช่วงบ้านไผ่",
-            "Route 2 (Mittraphap Hwy) at Ban Phai",
-            None,
-            2,
-            1900,
-            90,
-            0.5,
-        ),
-        Road("4007", "ทางหลวงหมายเลข 2 ช่วงน้ำพอง", "Route 2 at Nam Phong", None, 2, 1900, 90, 0.45),
-        Road("4005", "ทางหลวงหมายเลข 12 ช่วงชุมแพ", "Route 12 at Chum Phae", None, 2, 1900, 90, 0.45),
-    ),
-    "nakhon-ratchasima": (
-        Road(
-            "3001",
-            "ถนนมิตรภาพ (ทางหลวงหมายเลข 2)",
-            "Mittraphap Rd (Route 2)",
-            None,
-            3,
-            1900,
-            75,
-            0.85,
-        ),
-        Road("3001", "ถนนสุรนารายณ์", "Suranarai Rd (Route 205)", None, 2, 1600, 60, 0.75),
-        Road("3001", "ถนนจอมสุรางค์ยาตร์", "Chomsurangyat Rd", None, 2, 1300, 40, 0.85),
-    ),
-    "chiang-mai": (
-        Road(
-            "5001",
-            "ถนนซุปเปอร์ไฮเวย์ (ทางหลวงหมายเลข 11)",
-            "Superhighway (Route 11)",
-            None,
-            3,
-            1800,
-            70,
-            0.9,
-        ),
-        Road("5001", "ถนนห้วยแก้ว", "Huay Kaew Rd", None, 2, 1400, 45, 0.9),
-        Road("5001", "ถนนนิมมานเหมินท์", "Nimmanhaemin Rd", None, 1, 1300, 30, 0.9),
-    ),
-    "phuket": (
-        Road(
-            "8303",
-            "ถนนเทพกระษัตรี (ทางหลวงหมายเลข 402)",
-            "Thepkrasattri Rd (Route 402)",
-            None,
-            2,
-            1800,
-            70,
-            0.8,
-        ),
-        Road("8302", "ถนนพระบารมี ป่าตอง", "Phra Barami Rd, Patong", None, 2, 1300, 40, 0.85),
-        Road("8301", "ถนนเจ้าฟ้าตะวันตก", "Chao Fa West Rd", None, 2, 1500, 55, 0.8),
-    ),
-    "chon-buri": (
-        Road(
-            "2001", "ถนนสุขุมวิท (ทางหลวงหมายเลข 3)", "Sukhumvit Rd (Route 3)", None, 3, 1800, 70, 0.9
-        ),
-        Road("2004", "ถนนสุขุมวิท ช่วงพัทยา", "Sukhumvit Rd at Pattaya", None, 3, 1700, 60, 0.9),
-        Road(
-            "2002", "ทางหลวงหมายเลข 344 ช่วงบ้านบึง", "Route 344 at Ban Bueng", None, 2, 1900, 85, 0.55
-        ),
-    ),
-    "bangkok": (
-        Road("1004", "ถนนสีลม", "Silom Rd", None, 2, 1500, 40, 1.1),
-        Road("1005", "ถนนพหลโยธิน", "Phahonyothin Rd", None, 4, 1700, 60, 1.15),
-        Road("1006", "ถนนรามคำแหง", "Ramkhamhaeng Rd", None, 3, 1600, 50, 1.1),
-    ),
-}
+def _rows(name: str) -> list[dict[str, str]]:
+    """The rows of ``data/<name>``, a CSV table with a ``province`` column."""
+    text = resources.files("isanhub.demo").joinpath(f"data/{name}")
+    with text.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _at(row: dict[str, str]) -> tuple[float, float] | None:
+    """A row's (lat, lon), or None where both are left empty."""
+    return (float(row["lat"]), float(row["lon"])) if row["lat"] else None
+
+
+def _by_province(rows: list[tuple[str, T]]) -> dict[str, tuple[T, ...]]:
+    """Values grouped by province key, in row order."""
+    out: dict[str, list[T]] = {}
+    for key, value in rows:
+        out.setdefault(key, []).append(value)
+    return {key: tuple(values) for key, values in out.items()}
+
+
+#: province key -> its named main roads, in counter order (``data/mobility-roads.csv``)
+ROADS: dict[str, tuple[Road, ...]] = _by_province([
+    (r["province"], Road(r["district"], r["name_th"], r["name_en"], _at(r), int(r["lanes"]),
+                         int(r["lane_capacity"]), float(r["free_speed"]),
+                         float(r["peak_load"])))
+    for r in _rows("mobility-roads.csv")
+])  # fmt: skip
 
 
 def _weekday_shape(h: int) -> float:
@@ -291,130 +217,12 @@ class CarPark:
     at: tuple[float, float] | None = None
 
 
-CAR_PARKS: dict[str, tuple[CarPark, ...]] = {
-    "khon-kaen": (
-        CarPark(
-            "4001",
-            "ลานจอดรถ เซ็นทรัล ขอนแก่น",
-            "Central Khon Kaen car park",
-            "mall",
-            2400,
-            (16.4328, 102.8258),
-        ),
-        CarPark(
-            "4001", "ลานจอดรถ แฟรี่ พลาซ่า", "Fairy Plaza car park", "mall", 600, (16.4340, 102.8370)
-        ),
-        CarPark(
-            "4001",
-            "ที่จอดรถ โรงพยาบาลศรีนครินทร์",
-            "Srinagarind Hospital car park",
-            "hospital",
-            900,
-            (16.4660, 102.8270),
-        ),
-        CarPark(
-            "4001",
-            "ที่จอดรถ โรงพยาบาลขอนแก่น",
-            "Khon Kaen Hospital car park",
-            "hospital",
-            500,
-            (16.4290, 102.8450),
-        ),
-        CarPark(
-            "4001",
-            "อาคารจอดรถ มหาวิทยาลัยขอนแก่น",
-            "Khon Kaen University car park",
-            "university",
-            1200,
-            (16.4740, 102.8220),
-        ),
-        CarPark(
-            "4001",
-            "ลานจอดรถ ท่าอากาศยานขอนแก่น",
-            "Khon Kaen Airport car park",
-            "airport",
-            700,
-            (16.4660, 102.7840),
-        ),
-        CarPark(
-            "4001",
-            "ลานจอดรถ ตลาดต้นตาล",
-            "Ton Tann Market car park",
-            "market",
-            500,
-            (16.4140, 102.8210),
-        ),
-        CarPark(
-            "4001",
-            "ลานจอดรถ บึงแก่นนคร",
-            "Bueng Kaen Nakhon car park",
-            "park",
-            300,
-            (16.4180, 102.8380),
-        ),
-    ),
-    "nakhon-ratchasima": (
-        CarPark("3001", "ลานจอดรถ เทอร์มินอล 21 โคราช", "Terminal 21 Korat car park", "mall", 1500),
-        CarPark(
-            "3001",
-            "ที่จอดรถ โรงพยาบาลมหาราชนครราชสีมา",
-            "Maharat Nakhon Ratchasima Hospital car park",
-            "hospital",
-            700,
-        ),
-        CarPark(
-            "3001",
-            "ที่จอดรถ มหาวิทยาลัยเทคโนโลยีสุรนารี",
-            "Suranaree University of Technology car park",
-            "university",
-            800,
-        ),
-    ),
-    "chiang-mai": (
-        CarPark(
-            "5001",
-            "ลานจอดรถ เมญ่า ไลฟ์สไตล์ ช้อปปิ้งเซ็นเตอร์",
-            "MAYA Lifestyle Shopping Center car park",
-            "mall",
-            1400,
-        ),
-        CarPark(
-            "5001",
-            "ลานจอดรถ ท่าอากาศยานเชียงใหม่",
-            "Chiang Mai International Airport car park",
-            "airport",
-            900,
-        ),
-        CarPark(
-            "5001",
-            "ที่จอดรถ โรงพยาบาลมหาราชนครเชียงใหม่",
-            "Maharaj Nakorn Chiang Mai Hospital car park",
-            "hospital",
-            600,
-        ),
-    ),
-    "phuket": (
-        CarPark(
-            "8303",
-            "ลานจอดรถ ท่าอากาศยานภูเก็ต",
-            "Phuket International Airport car park",
-            "airport",
-            1500,
-        ),
-        CarPark("8302", "ลานจอดรถ จังซีลอน ป่าตอง", "Jungceylon Patong car park", "mall", 1000),
-        CarPark("8301", "ลานจอดรถ เซ็นทรัล ภูเก็ต", "Central Phuket car park", "mall", 2000),
-    ),
-    "chon-buri": (
-        CarPark("2004", "ลานจอดรถ เซ็นทรัล พัทยา", "Central Pattaya car park", "mall", 1500),
-        CarPark("2001", "ที่จอดรถ โรงพยาบาลชลบุรี", "Chonburi Hospital car park", "hospital", 600),
-        CarPark("2001", "ลานจอดรถ หาดบางแสน", "Bang Saen Beach car park", "park", 400),
-    ),
-    "bangkok": (
-        CarPark("1006", "ลานจอดรถ เดอะมอลล์ บางกะปิ", "The Mall Bangkapi car park", "mall", 2500),
-        CarPark("1004", "อาคารจอดรถ สีลม คอมเพล็กซ์", "Silom Complex car park", "mall", 800),
-        CarPark("1002", "ที่จอดรถ โรงพยาบาลวชิรพยาบาล", "Vajira Hospital car park", "hospital", 500),
-    ),
-}
+#: province key -> its car parks, in entity order (``data/mobility-parking.csv``)
+CAR_PARKS: dict[str, tuple[CarPark, ...]] = _by_province([
+    (r["province"], CarPark(r["district"], r["name_th"], r["name_en"], r["kind"],
+                            int(r["spots"]), _at(r)))
+    for r in _rows("mobility-parking.csv")
+])  # fmt: skip
 
 
 def _use(weekday: tuple[tuple[float, float, float], ...], weekend_scale: float,
