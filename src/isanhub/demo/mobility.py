@@ -34,7 +34,10 @@ Facts the shapes rest on:
 - Roads (real, coordinates approximate): Mittraphap Road is Route 2 (Saraburi-Nong
   Khai) through Khon Kaen, Ban Phai and Nam Phong; Maliwan Road is Route 12 west of
   Khon Kaen towards Chum Phae; Srichan, Na Mueang, Prachasamosorn and Klang Mueang are
-  the city-centre streets.
+  the city-centre streets. Car parks: real places, sizes assumed. The rows are in
+  ``data/mobility-roads.csv`` and ``data/mobility-parking.csv`` (``province`` key, DOPA
+  ``district`` code, names, the fields of ``Road``/``CarPark``; no ``lat``/``lon``: near
+  the district).
 - Daily rhythm: Thai offices 08:30-16:30 and schools 08:00-15:30 make the rush hours
   07-09 and 16-19; weekends are lighter and later. Phuket's high tourist season is
   November-April (Tourism Authority of Thailand); Chiang Mai's is November-February.
@@ -53,7 +56,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from importlib import resources
-from typing import TypeVar
 
 from isanhub.demo.environment import GAP_LONGEST_H, GAP_RATE
 from isanhub.demo.item import Item, Series, base, entity_id, near, prop, when
@@ -72,8 +74,6 @@ from isanhub.demo.patterns import (
 from isanhub.demo.places import District
 from isanhub.demo.sandbox import Context
 
-T = TypeVar("T")
-
 
 @dataclass(frozen=True)
 class Road:
@@ -87,33 +87,25 @@ class Road:
     peak_load: float  #: weekday peak demand / capacity (above 1: queues)
 
 
-def _rows(name: str) -> list[dict[str, str]]:
-    """The rows of ``data/<name>``, a CSV table with a ``province`` column."""
-    text = resources.files("isanhub.demo").joinpath(f"data/{name}")
-    with text.open(encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+def _by_province(name: str) -> dict[str, list[dict[str, str]]]:
+    """The rows of ``data/<name>`` grouped by their ``province`` column, in file order."""
+    out: dict[str, list[dict[str, str]]] = {}
+    with resources.files("isanhub.demo").joinpath(f"data/{name}").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            out.setdefault(row["province"], []).append(row)
+    return out
 
 
 def _at(row: dict[str, str]) -> tuple[float, float] | None:
-    """A row's (lat, lon), or None where both are left empty."""
     return (float(row["lat"]), float(row["lon"])) if row["lat"] else None
 
 
-def _by_province(rows: list[tuple[str, T]]) -> dict[str, tuple[T, ...]]:
-    """Values grouped by province key, in row order."""
-    out: dict[str, list[T]] = {}
-    for key, value in rows:
-        out.setdefault(key, []).append(value)
-    return {key: tuple(values) for key, values in out.items()}
-
-
-#: province key -> its named main roads, in counter order (``data/mobility-roads.csv``)
-ROADS: dict[str, tuple[Road, ...]] = _by_province([
-    (r["province"], Road(r["district"], r["name_th"], r["name_en"], _at(r), int(r["lanes"]),
-                         int(r["lane_capacity"]), float(r["free_speed"]),
-                         float(r["peak_load"])))
-    for r in _rows("mobility-roads.csv")
-])  # fmt: skip
+ROADS: dict[str, tuple[Road, ...]] = {
+    key: tuple(Road(r["district"], r["name_th"], r["name_en"], _at(r), int(r["lanes"]),
+                    int(r["lane_capacity"]), float(r["free_speed"]), float(r["peak_load"]))
+               for r in rows)
+    for key, rows in _by_province("mobility-roads.csv").items()
+}  # fmt: skip
 
 
 def _weekday_shape(h: int) -> float:
@@ -217,12 +209,11 @@ class CarPark:
     at: tuple[float, float] | None = None
 
 
-#: province key -> its car parks, in entity order (``data/mobility-parking.csv``)
-CAR_PARKS: dict[str, tuple[CarPark, ...]] = _by_province([
-    (r["province"], CarPark(r["district"], r["name_th"], r["name_en"], r["kind"],
-                            int(r["spots"]), _at(r)))
-    for r in _rows("mobility-parking.csv")
-])  # fmt: skip
+CAR_PARKS: dict[str, tuple[CarPark, ...]] = {
+    key: tuple(CarPark(r["district"], r["name_th"], r["name_en"], r["kind"], int(r["spots"]),
+                       _at(r)) for r in rows)
+    for key, rows in _by_province("mobility-parking.csv").items()
+}  # fmt: skip
 
 
 def _use(weekday: tuple[tuple[float, float, float], ...], weekend_scale: float,
