@@ -25,7 +25,8 @@ from isanhub.store.base import open_store
 
 DAY = 86_400
 CLOCK = Clock(datetime(2026, 11, 20, 9, tzinfo=UTC), days=62)
-T = int(CLOCK.after.timestamp())
+AT = scorecard.as_of(CLOCK.after)  # 2026-11-20 00:00 Thai time
+T = int(AT.timestamp())
 
 
 def _epoch(value: Any) -> int | None:
@@ -90,7 +91,7 @@ class City:
         health = [p for p in by["PointOfInterest"]
                   if {"hospital", "healthCentre"} & set(_v(p, "category"))]  # fmt: skip
         elderly = [d for d in by["Device"] if _v(d, "serviceType") == "elderlyCare"]
-        courses = self.events("TrainingProgram", "endDate", 90)
+        courses = self.events("TrainingProgram", "endDate", 30)
         done = sum(_v(c, "completed") or 0 for c in courses)
         resolved = self.events("IssueReporting", "dateResolved", 30)
         spans = {
@@ -162,7 +163,7 @@ def test_every_kpi_matches_an_independent_calculation(
         try:
             stats = await load(store, "", items)
             assert not stats.errors
-            return await scorecard.values(store, "", area, CLOCK.after, 1)
+            return await scorecard.values(store, "", area, AT, 1)
         finally:
             await store.close()
 
@@ -244,3 +245,38 @@ def test_the_server_recomputes_the_scorecard_on_its_schedule(tmp_path: Any) -> N
         while client.get(f"/ngsi-ld/v1/entities/{kpi_id}").status_code != 200:
             assert time.monotonic() < deadline, "the schedule never computed the KPIs"
             time.sleep(0.2)
+
+
+def test_backfill_leaves_out_days_whose_window_starts_before_the_data() -> None:
+    place = BY_KEY["phuket"]
+    area = next(a for a in scorecard.pilot_provinces() if a.key == "phuket")
+    since = datetime.fromtimestamp(CLOCK.start, UTC)
+
+    async def run() -> dict[str, list[float | None]]:
+        store = open_store("sqlite:///:memory:")
+        await store.open()
+        try:
+            await load(store, "", sandbox.generate(2026, CLOCK, [place], ["mobility", "economy"]))
+            # 61 days of data before T: a 60-day KPI has 2 computable days of the 5 asked
+            return await scorecard.values(store, "", area, AT, 5, since)
+        finally:
+            await store.close()
+
+    got = asyncio.run(run())
+    first = (T - CLOCK.start) // DAY  # whole days of data before T
+    assert first == 61
+    for key, window in (("gmv-growth", 60), ("ecommerce-gmv", 30), ("traffic-speed", 1)):
+        computed = [v is not None for v in got[key]]
+        assert computed == [4 - n <= first - window for n in range(5)], key
+
+
+def test_nothing_to_compute_stores_nothing(tmp_path: Any) -> None:
+    from isanhub.api.app import create_app
+    from isanhub.settings import Settings
+
+    with TestClient(create_app(Settings(db=f"sqlite:///{tmp_path / 'e.db'}", kpi_interval=0))) as c:
+        assert c.post("/hub/v1/kpi/compute").json()["values"] == 0
+        r = c.get("/ngsi-ld/v1/entities", params={"type": "KeyPerformanceIndicator"})
+        assert r.status_code == 200 and r.json() == []
+        other = c.get("/hub/v1/scorecard", headers={"NGSILD-Tenant": "nowhere"})
+        assert other.status_code == 404

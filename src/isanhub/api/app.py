@@ -149,6 +149,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         finally:
             if kpis is not None:
                 kpis.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await kpis
             await resolver.aclose()
             await store.close()
 

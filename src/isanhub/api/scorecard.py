@@ -23,7 +23,7 @@ async def read(hub: Hub, request: Request) -> Response:
     lang = request.query_params.get("lang", "th")
     if lang not in ("th", "en"):
         raise BadRequestData("lang must be th or en")
-    body = await board.scorecard(hub.store, http.tenant_of(request), province, lang)
+    body = await board.scorecard(hub.store, await hub.read_tenant(request), province, lang)
     return http.json_response(body, 200)
 
 
@@ -32,7 +32,7 @@ async def compute(hub: Hub, request: Request) -> Response:
     backfill = http.int_param(request, "backfill", 0)
     if backfill > 366:
         raise BadRequestData("backfill is at most 366 days")
-    stats = await scorecard.compute(hub.store, http.tenant_of(request), backfill=backfill)
+    stats = await scorecard.compute(hub.store, await hub.read_tenant(request), backfill=backfill)
     return http.json_response(
         {"values": stats.instances, "kpis": stats.created + stats.updated}, 200
     )

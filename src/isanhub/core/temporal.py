@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, Protocol
 
 from isanhub.core.errors import BadRequestData
@@ -118,6 +119,23 @@ def expand_temporal(
     return eid, types, scope, attrs
 
 
+@lru_cache(maxsize=8192)
+def _instant(text: str) -> float:
+    """Seconds since 1970 of an observedAt (validated on the way in; no zone: UTC)."""
+    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return (t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp()
+
+
+def newer(inst: Instance, held: Instance) -> bool:
+    """Whether ``inst`` supersedes ``held`` in the current state: it has no observedAt
+    (a plain update), ``held`` has none, or it was observed at the same time or later
+    (instants compared, whatever their time zones)."""
+    now, then = inst.get("observedAt"), held.get("observedAt")
+    if not isinstance(now, str) or not isinstance(then, str):
+        return True
+    return _instant(now) >= _instant(then)
+
+
 def latest(instances: Sequence[Instance]) -> list[Instance]:
     """Per datasetId, the most recent instance (by observedAt, else the last given): what
     the current state of the entity holds."""
@@ -125,7 +143,7 @@ def latest(instances: Sequence[Instance]) -> list[Instance]:
     for inst in instances:
         ds = inst.get("datasetId")
         held = best.get(ds)
-        if held is None or str(inst.get("observedAt", "~")) >= str(held.get("observedAt", "")):
+        if held is None or newer(inst, held):
             best[ds] = inst
     return list(best.values())
 
@@ -140,7 +158,7 @@ def merge_latest(entity: Entity, attrs: dict[str, list[Instance]]) -> None:
             at = next((n for n, h in enumerate(held) if h.get("datasetId") == ds), None)
             if at is None:
                 held.append(inst)
-            elif str(inst.get("observedAt", "~")) >= str(held[at].get("observedAt", "")):
+            elif newer(inst, held[at]):
                 held[at] = inst
 
 

@@ -48,9 +48,11 @@ class Clock:
 
     @cached_property
     def days_list(self) -> list[int]:
-        """Epoch seconds of every local (Thai) midnight in the window, oldest first."""
-        local_end = (self.end + THAI_OFFSET).date()
-        first = local_end - timedelta(days=self.days - 1)
+        """Epoch seconds of the local (Thai) midnights starting the window's ``days``
+        complete local days, oldest first: a day's total (sales, visits, prices) exists
+        once the day is over, so the day in progress has none yet."""
+        last = (self.after + THAI_OFFSET).date() - timedelta(days=1)
+        first = last - timedelta(days=self.days - 1)
         return [local_midnight(first + timedelta(days=n)) for n in range(self.days)]
 
     @property

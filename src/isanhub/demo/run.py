@@ -106,7 +106,13 @@ async def build(store: Store, seed: int, clock: Clock, *, quiet: bool = False) -
     def done(area: scorecard.Area) -> None:
         bar.update()
 
-    kpis = await scorecard.compute(store, at=clock.after, backfill=clock.days - 1, progress=done)
+    kpis = await scorecard.compute(
+        store,
+        at=clock.after,
+        backfill=clock.days - 1,
+        progress=done,
+        since=datetime.fromtimestamp(clock.start, UTC),
+    )
     totals["kpi values"] = kpis.instances
     bar.set_postfix_str(f"{totals['entities']:,} entities, {totals['instances']:,} values")
     bar.close()

@@ -22,6 +22,8 @@ from isanhub.core.termmap import core_term_map
 from isanhub.ingest.items import Item, iso
 from isanhub.store.base import Change, Store, WriteFn
 
+#: members a change of content does not consist of
+SYSTEM_TIMES = frozenset({"createdAt", "modifiedAt"})
 #: a chunk is written once it holds this many instances or entities
 CHUNK_INSTANCES = 50_000
 CHUNK_ENTITIES = 500
@@ -64,27 +66,63 @@ def prepare(item: Item, terms: Terms, now: str) -> Prepared:
     return Prepared(entity, history, size)
 
 
+def _plain(instances: list[Instance]) -> list[Instance]:
+    """Instances without their system times, to compare content."""
+    return [{k: v for k, v in i.items() if k not in SYSTEM_TIMES} for i in instances]
+
+
+def _stamped(inst: Instance, held: list[Instance] | None, now: str) -> Instance:
+    """``inst`` with its system times: createdAt kept from the instance of the same
+    datasetId it replaces, modifiedAt now."""
+    ds = inst.get("datasetId")
+    first = next((h.get("createdAt") for h in held or () if h.get("datasetId") == ds), None)
+    return {**inst, "createdAt": first or now, "modifiedAt": now}
+
+
+def _merge_static(
+    entity: Entity, iri: str, instances: list[Instance], now: str, record: list[Any]
+) -> None:
+    """Merge one attribute that has no series into a stored entity. Observed instances
+    follow their observedAt (an older file does not overwrite newer values) and are
+    recorded (a re-recorded instance replaces its twin); others replace the stored ones
+    and are recorded only when they changed."""
+    held = entity["attrs"].get(iri)
+    if any("observedAt" in i for i in instances):
+        merge_latest(entity, {iri: [_stamped(i, held, now) for i in instances]})
+        record.extend((iri, i) for i in instances)
+    elif held is None or _plain(held) != _plain(instances):
+        entity["attrs"][iri] = [_stamped(i, held, now) for i in instances]
+        record.extend((iri, i) for i in instances)
+
+
 def _write(p: Prepared, now: str) -> WriteFn:
     def write(current: Entity | None) -> Change:
         new = p.entity
+        record: list[tuple[str, Any]] = []
         if current is None:
             entity, created = new, True
             for iri in p.history:  # the latest instance becomes the current value
                 entity["attrs"].pop(iri, None)
+            record.extend(
+                (iri, inst)
+                for iri, instances in new["attrs"].items()
+                if iri not in p.history
+                for inst in instances
+            )
         else:
             entity, created = current, False
             entity["type"] = list(dict.fromkeys([*entity["type"], *new["type"]]))
             entity["modifiedAt"] = now
             for iri, instances in new["attrs"].items():
                 if iri not in p.history:
-                    entity["attrs"][iri] = instances
+                    _merge_static(entity, iri, instances, now, record)
+        attrs = entity["attrs"]
+        held = {iri: list(attrs.get(iri, ())) for iri in p.history}
         merge_latest(entity, p.history)
-        record: list[tuple[str, Any]] = [
-            (iri, inst)
-            for iri, instances in new["attrs"].items()
-            if iri not in p.history
-            for inst in instances
-        ]
+        for iri in p.history:  # the current value carries system times, as any other
+            attrs[iri] = [
+                i if "modifiedAt" in i else _stamped(i, held[iri], now) for i in attrs[iri]
+            ]
         record.extend((iri, inst) for iri, insts in p.history.items() for inst in insts)
         return Change(entity, result=created, record=record)
 

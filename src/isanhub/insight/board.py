@@ -4,7 +4,7 @@ stored KeyPerformanceIndicator entities (what any API client could read too)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from isanhub.core import qlang
@@ -31,10 +31,11 @@ def _met(value: float, target: float | None, better: str) -> bool | None:
     return value <= target if better == "lower" else value >= target
 
 
-async def _series(store: Store, tenant: str, query: Query, since: int) -> dict[str, list[Any]]:
-    """KPI id -> [(time µs, value)] of kpiValue since ``since``."""
+async def _series(store: Store, tenant: str, query: Query) -> dict[str, list[Any]]:
+    """KPI id -> its last few (observedAt, value) of kpiValue, oldest first: enough for
+    the change over ``TREND_DAYS`` days of a daily KPI."""
     iri = core_term_map().expand_attr("kpiValue")
-    tq = TemporalQuery(entities=query, attrs=frozenset([iri]), timerel="after", time_at=since)
+    tq = TemporalQuery(entities=query, attrs=frozenset([iri]), last_n=TREND_DAYS + 2)
     out: dict[str, list[Any]] = {}
     for te in (await store.temporal(tenant, tq))[0]:
         out[te.id] = [(i["observedAt"], i["value"]) for i in te.attrs.get(iri, [])]
@@ -49,7 +50,7 @@ async def scorecard(
     terms = core_term_map()
     areas: list[Area] = [a for a in pilot_provinces() if province in (None, a.key)]
     out: dict[str, Any] = {"provinces": [], "dimensions": list(DIMENSIONS)}
-    if not areas or not await store.tenant_exists(tenant):
+    if not areas:
         return out
     for area in areas:
         q = qlang.map_attrs(
@@ -57,8 +58,7 @@ async def scorecard(
         )
         query = Query(types=[frozenset([terms.expand_type(KPI_TYPE)])], q=q, limit=1000)
         entities = (await store.query(tenant, query)).entities
-        now_us = int(datetime.now(UTC).timestamp() * 1_000_000)
-        history = await _series(store, tenant, query, now_us - (TREND_DAYS + 400) * DAY_US)
+        history = await _series(store, tenant, query)
         dims: dict[str, list[dict[str, Any]]] = {d: [] for d in DIMENSIONS}
         for e in entities:
             kpi = BY_KEY.get(str(_value(e, terms.expand_attr("kpiKey"))))

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from math import ceil
 from typing import Any
 
 from isanhub.ingest.items import Item, Series
@@ -27,6 +28,7 @@ from isanhub.store.base import Store
 log = logging.getLogger("isanhub.kpi")
 
 SOURCE = "Isan Digital Hub KPI engine"
+THAI = timedelta(hours=7)  # Thailand keeps UTC+7 all year
 #: days of history read before the first day computed (KPIs over 30 days, growth over 60)
 LOOKBACK = 60
 
@@ -52,18 +54,29 @@ def kpi_id(area: Area, kpi: Kpi) -> str:
     return f"urn:ngsi-ld:KeyPerformanceIndicator:{area.key}:{kpi.key}"
 
 
-def last_hour(now: datetime | None = None) -> datetime:
-    return (now or datetime.now(UTC)).astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+def as_of(now: datetime | None = None) -> datetime:
+    """The instant a computation at ``now`` is as of: the last Thai midnight (UTC+7), so
+    that a KPI's day is a whole local day, the one before it, as daily figures are
+    reported; recomputing during the day replaces that day's value."""
+    local = (now or datetime.now(UTC)).astimezone(UTC) + THAI
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - THAI
 
 
 async def values(
-    store: Store, tenant: str, area: Area, at: datetime, days: int
+    store: Store, tenant: str, area: Area, at: datetime, days: int, since: datetime | None = None
 ) -> dict[str, list[float | None]]:
-    """Each KPI of ``area`` at T - (days - 1) … T, one day apart (None: no data)."""
+    """Each KPI of ``area`` at T - (days - 1) … T, one day apart (None: no data, or a
+    window reaching before ``since``, when the data starts)."""
     data = ProvinceData(store, tenant, area.name_en, area.population, at, days + LOOKBACK)
     out: dict[str, list[float | None]] = {}
+    first = 0
     for kpi in KPIS:
-        out[kpi.key] = [await kpi.compute(data, LOOKBACK + day) for day in range(days)]
+        if since is not None:  # the first day whose whole window has data
+            first = max(0, ceil((since - at).total_seconds() / 86_400 + days - 1 + kpi.window))
+        out[kpi.key] = [
+            await kpi.compute(data, LOOKBACK + day) if day >= first else None for day in range(days)
+        ]
     return out
 
 
@@ -112,15 +125,17 @@ async def compute(
     backfill: int = 0,
     areas: Sequence[Area] | None = None,
     progress: Callable[[Area], None] | None = None,
+    since: datetime | None = None,
 ) -> LoadStats:
-    """Compute every KPI of every area at T = ``at`` (default the last full hour) and,
-    with ``backfill`` = n, at the n days before it too; store them. KPIs without data
-    in an area are not stored for it."""
-    at = last_hour(at)
+    """Compute every KPI of every area as of T = ``as_of(at)`` (default now) and, with
+    ``backfill`` = n, as of the n days before it too, leaving out the days whose window
+    reaches before ``since`` (when known: the start of the data); store them. KPIs
+    without data in an area are not stored for it."""
+    at = as_of(at)
     days = backfill + 1
     items: list[Item] = []
     for area in areas or pilot_provinces():
-        got = await values(store, tenant, area, at, days)
+        got = await values(store, tenant, area, at, days, since)
         times = [int((at - timedelta(days=days - 1 - n)).timestamp()) for n in range(days)]
         for kpi in KPIS:
             series = got[kpi.key]
@@ -136,12 +151,16 @@ async def compute(
     return await load(store, tenant, items)
 
 
-async def run_every(store: Store, seconds: float, tenant: str = "") -> None:
-    """Recompute the scorecard every ``seconds`` (a background task of the server)."""
+async def run_every(store: Store, seconds: float) -> None:
+    """Recompute the scorecard of every tenant every ``seconds`` (a background task of
+    the server; with several processes each recomputes, to the same values)."""
     while True:
         await asyncio.sleep(seconds)
-        try:
-            stats = await compute(store, tenant)
-            log.info("KPIs recomputed: %d values", stats.instances)
-        except Exception:  # a failed run is logged and retried at the next interval
-            log.exception("KPI computation failed")
+        for tenant in ["", *await store.tenants()]:
+            try:
+                if tenant and not await store.tenant_exists(tenant):
+                    continue
+                stats = await compute(store, tenant)
+                log.info("KPIs of tenant %r recomputed: %d values", tenant, stats.instances)
+            except Exception:  # logged; the next interval tries again
+                log.exception("KPI computation failed for tenant %r", tenant)
