@@ -99,3 +99,15 @@ def test_demo_keeps_a_database_it_did_not_create(
     assert main(["demo", "--no-serve", "--db", f"sqlite:///{precious}"]) == 1
     assert "not a demo database" in capsys.readouterr().err
     assert precious.read_bytes() == b"not a demo"
+
+
+def test_kpi_command_computes_and_names_a_missing_tenant(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = f"sqlite:///{tmp_path / 'city.db'}"
+    assert main(["demo", "--no-serve", "--days", "2", "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["kpi", "--db", db, "--backfill", "1"]) == 0
+    assert "KPI values computed" in capsys.readouterr().out
+    assert main(["kpi", "--db", db, "--tenant", "nowhere"]) == 1
+    assert "tenant 'nowhere' does not exist" in capsys.readouterr().err

@@ -179,11 +179,17 @@ def kpi(args: argparse.Namespace) -> int:
         store = open_store(settings.db)
         await store.open()
         try:
+            if args.tenant and not await store.tenant_exists(args.tenant):
+                raise LookupError(f"tenant {args.tenant!r} does not exist")
             stats = await scorecard.compute(store, args.tenant, backfill=args.backfill)
         finally:
             await store.close()
         return stats.instances
 
-    n = asyncio.run(run())
+    try:
+        n = asyncio.run(run())
+    except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
+        print(f"isanhub kpi: {settings.db_display}: {exc}", file=sys.stderr)
+        return 1
     print(f"{settings.db_display}: {n:,} KPI values computed / คำนวณตัวชี้วัดแล้ว")
     return 0
