@@ -79,6 +79,28 @@ def test_a_rejected_file_answers_400_with_the_report_and_writes_nothing(client: 
     assert r.status_code == 404 and r.json()["type"].endswith("NonexistentTenant")
 
 
+def test_a_time_out_of_range_answers_400_not_500(client: Any) -> None:
+    mapping = AIR_MAPPING.replace('time = "time"', 'time = { column = "time", format = "unix" }')
+    data = "station,time,pm25,temperature\nKKN 01,1735689600,1,2\nKKN 02,99999999999999,3,4\n"
+    r = client.post(
+        "/hub/v1/import",
+        files={"file": ("a.csv", data.encode())},
+        data={"mapping": mapping},
+        headers=KK,
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["errors"] == [
+        {
+            "line": 3,
+            "column": "time",
+            "value": "99999999999999",
+            "reason": "out of range: a time must fall in the years 1000 to 9999 (UTC)",
+        }
+    ]
+    r = client.get(f"{B}/entities/{SAMPLES[0].entity_id}", headers=KK)
+    assert r.status_code == 404
+
+
 def test_requests_that_are_not_imports_get_problem_details(client: Any) -> None:
     r = client.post("/hub/v1/import", content=b"a,b\n", headers={"Content-Type": "text/csv"})
     assert r.status_code == 415 and r.json()["type"].endswith("UnsupportedMediaType")

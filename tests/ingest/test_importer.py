@@ -10,6 +10,7 @@ from typing import Any
 
 import openpyxl
 import orjson
+import pytest
 
 from isanhub.core.context import ContextResolver
 from isanhub.ingest.importer import MAX_ERRORS, FileImport, Report
@@ -111,7 +112,7 @@ def test_row_errors_name_the_line_the_column_and_the_value_and_nothing_is_writte
     assert report.errors == [
         {"line": 3, "column": "pm25", "value": "abc", "reason": "not a number"},
         # line 4 is the second line of the quoted cell above: the next row starts on line 5
-        {"line": 5, "column": "station", "reason": "no usable text for the id from column 'station'"},
+        {"line": 5, "column": "station", "reason": "no value for the id in column 'station'"},
         {"line": 6, "column": "time", "value": "yesterday",
          "reason": "not a time in an ISO 8601 time (2025-01-31T08:00)"},
         {"line": 7, "column": "lat,lon",
@@ -309,3 +310,187 @@ def test_an_unreadable_file_is_rejected_with_the_reason() -> None:
     assert report.status == "rejected" and "XLSX" in report.errors[0]["reason"]
     unknown = with_store(lambda s: run_import(s, b"%PDF", "r.pdf", AIR))
     assert "cannot tell the format of r.pdf" in unknown.errors[0]["reason"]
+
+
+# --- times out of range, empty ids, datetime attributes ------------------------------------
+
+UNIX = """
+type = "AirQualityObserved"
+id = "urn:ngsi-ld:AirQualityObserved:{station}"
+time = { column = "time", format = "unix" }
+[attributes]
+pm25 = { type = "number" }
+"""
+ISO = UNIX.replace(', format = "unix"', "")
+SEEN = """
+type = "PointOfInterest"
+id = "urn:ngsi-ld:PointOfInterest:{code}"
+[attributes]
+seen = { type = "datetime", format = "unix" }
+"""
+OUT = "out of range: a time must fall in the years 1000 to 9999 (UTC)"
+
+
+@pytest.mark.parametrize(
+    ("mapping", "header", "good", "bad"),
+    [
+        (UNIX, "station,time,pm25", "A,1735689600,1", "B,99999999999999,2"),
+        (UNIX, "station,time,pm25", "A,1735689600,1", "B,1e300,2"),  # past time_t itself
+        (UNIX.replace('"unix"', '"unix_ms"'), "station,time,pm25", "A,1735689600000,1",
+         "B,-99999999999999999,2"),
+        # Bangkok time: before year 1 once in UTC
+        (ISO, "station,time,pm25", "A,2025-01-01T07:00,1", "B,0001-01-01T00:00,2"),
+        # a valid datetime whose ISO text the store would not take (no 4-digit year)
+        (ISO, "station,time,pm25", "A,2025-01-01T07:00,1", "B,0999-06-01T00:00Z,2"),
+        (ISO, "station,time,pm25", "A,2025-01-01T07:00,1", "B,9999-12-31T23:00-05:00,2"),
+        (SEEN, "code,seen", "A,1735689600", "B,99999999999999"),
+        (SEEN.replace(', format = "unix"', ""), "code,seen", "A,2025-01-01", "B,0001-01-01"),
+    ],
+    ids=["unix", "unix-overflow", "unix_ms", "iso-year-0", "iso-year-999", "iso-year-10000",
+         "datetime-unix", "datetime-iso"],
+)  # fmt: skip
+def test_a_time_out_of_range_is_a_row_error_and_nothing_is_written(
+    mapping: str, header: str, good: str, bad: str
+) -> None:
+    data = f"{header}\n{good}\n{bad}\n"
+    column = header.split(",")[1]
+
+    async def run(store: Store) -> tuple[Report, Report, Any]:
+        dry = await run_import(store, data, "t.csv", mapping, dry_run=True)
+        real = await run_import(store, data, "t.csv", mapping)
+        kind = "PointOfInterest" if "PointOfInterest" in mapping else "AirQualityObserved"
+        return dry, real, await store.get("", f"urn:ngsi-ld:{kind}:A")
+
+    dry, real, written = with_store(run)
+    error = {"line": 3, "column": column, "value": bad.split(",")[1], "reason": OUT}
+    assert dry.status == "rejected" and dry.errors == [error]
+    assert real.status == "rejected" and real.errors == [error]
+    assert written is None  # the good row before it was not written either
+
+
+def test_the_ends_of_the_time_range_import() -> None:
+    data = "station,time,pm25\nA,1000-01-01T00:00Z,1\nA,9999-12-31T23:59:59Z,2\n"
+
+    async def run(store: Store) -> tuple[Report, Any]:
+        report = await run_import(store, data, "t.csv", ISO)
+        return report, await store.get("", "urn:ngsi-ld:AirQualityObserved:A")
+
+    report, entity = with_store(run)
+    assert report.status == "imported" and report.instances == 2
+    assert entity["attrs"][V + "pm25"][0]["observedAt"] == "9999-12-31T23:59:59Z"
+
+
+def _sheet(rows: list[list[Any]]) -> bytes:
+    book = openpyxl.Workbook()
+    ws = book.active
+    for row in rows:
+        ws.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_an_xlsx_date_out_of_range_is_a_row_error() -> None:
+    from datetime import datetime
+
+    data = _sheet([["station", "time", "pm25"], ["A", datetime(1, 1, 1), 1]])
+    report = with_store(lambda s: run_import(s, data, "t.xlsx", ISO))
+    assert report.status == "rejected"
+    assert report.errors == [
+        {"row": 2, "column": "time", "value": "0001-01-01 00:00:00", "reason": OUT}
+    ]
+
+
+def test_empty_and_missing_id_cells_are_row_errors_in_every_format() -> None:
+    xlsx = _sheet([["station", "pm25"], [None, 1], ["NA", 2], ["-", 3], ["S1", 4]])
+    mapping = """
+type = "S"
+id = "urn:ngsi-ld:S:{station}"
+[attributes]
+pm25 = { type = "number" }
+"""
+    pt = {"type": "Point", "coordinates": [102.8, 16.4]}
+    features = [
+        {"type": "Feature", "properties": {"area": 1}, "geometry": pt},  # no id
+        {"type": "Feature", "id": "NA", "properties": {"area": 2}, "geometry": pt},
+        {"type": "Feature", "id": "A-3", "properties": {"area": 3}, "geometry": pt},
+    ]
+    geojson = orjson.dumps({"type": "FeatureCollection", "features": features})
+    parcels = PARCEL_MAP.replace('cropName = { column = "crop" }\n', "")
+
+    async def run(store: Store) -> tuple[Report, Report, Report, list[Any]]:
+        x = await run_import(store, xlsx, "s.xlsx", mapping)
+        g = await run_import(store, geojson, "p.geojson", parcels)
+        # a cell with spaces around a missing text, in a CSV: no value either
+        c = await run_import(store, "station,pm25\n NA ,1\nS1,2\n", "s.csv", mapping)
+        ids = ["urn:ngsi-ld:S:None", "urn:ngsi-ld:S:NA", "urn:ngsi-ld:AgriParcel:None",
+               "urn:ngsi-ld:AgriParcel:NA", "urn:ngsi-ld:S:S1"]  # fmt: skip
+        return x, g, c, [await store.get("", i) for i in ids]
+
+    x, g, c, written = with_store(run)
+    assert x.status == "rejected" and x.errors == [
+        {"row": 2, "column": "station", "reason": "no value for the id in column 'station'"},
+        {"row": 3, "column": "station", "value": "NA",
+         "reason": "no value for the id in column 'station'"},
+        {"row": 4, "column": "station", "value": "-",
+         "reason": "no value for the id in column 'station'"},
+    ]  # fmt: skip
+    assert g.status == "rejected" and g.errors == [
+        {"feature": 0, "column": "@id", "reason": "no value for the id in column '@id'"},
+        {"feature": 1, "column": "@id", "value": "NA",
+         "reason": "no value for the id in column '@id'"},
+    ]  # fmt: skip
+    assert c.status == "rejected" and c.errors == [
+        {"line": 2, "column": "station", "value": " NA ",
+         "reason": "no value for the id in column 'station'"},
+    ]  # fmt: skip
+    assert written == [None] * 5
+
+
+def test_the_missing_texts_of_the_mapping_apply_to_ids() -> None:
+    mapping = """
+type = "S"
+id = "urn:ngsi-ld:S:{district}:{plot}"
+missing = ["", "ไม่ระบุ"]
+"""
+    data = "district,plot\nเมือง,ไม่ระบุ\nเมือง,NA\n"
+
+    async def run(store: Store) -> tuple[Report, Any]:
+        report = await run_import(store, data, "s.csv", mapping)
+        return report, await store.get("", "urn:ngsi-ld:S:เมือง:NA")
+
+    report, na = with_store(run)
+    assert report.status == "rejected" and report.errors == [
+        {"line": 2, "column": "plot", "value": "ไม่ระบุ",
+         "reason": "no value for the id in column 'plot'"},
+    ]  # fmt: skip
+    assert na is None  # NA is an id here: the mapping's list does not name it
+
+
+WHEN = """
+type = "S"
+id = "urn:ngsi-ld:S:{station}"
+time = { column = "time", timezone = "UTC", era = "buddhist" }
+[attributes]
+pm25 = { type = "number" }
+when = { column = "time", type = "datetime" }
+local = { column = "time", type = "datetime", timezone = "+07:00" }
+ce = { column = "ce", type = "datetime", era = "common", format = "%d/%m/%Y %H:%M" }
+"""
+
+
+def test_datetime_attributes_take_the_zone_and_era_of_the_time_unless_given() -> None:
+    data = "station,time,pm25,ce\nA,2568-01-15T08:00,1,15/01/2568 08:00\n"
+
+    async def run(store: Store) -> tuple[Report, Any]:
+        report = await run_import(store, data, "w.csv", WHEN)
+        return report, await store.get("", "urn:ngsi-ld:S:A")
+
+    report, entity = with_store(run)
+    assert report.status == "imported", report.errors
+    (pm25,) = entity["attrs"][V + "pm25"]
+    assert pm25["observedAt"] == "2025-01-15T08:00:00Z"
+    assert values(entity, "when") == [{"@type": "DateTime", "@value": "2025-01-15T08:00:00Z"}]
+    assert values(entity, "local") == [{"@type": "DateTime", "@value": "2025-01-15T01:00:00Z"}]
+    # era = "common": 2568 is a year of the common era (UTC, the time's zone)
+    assert values(entity, "ce") == [{"@type": "DateTime", "@value": "2568-01-15T08:00:00Z"}]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from isanhub.core.model import is_uri
 from isanhub.ingest.mapping import (
+    IdError,
     MappingError,
     TimeSpec,
     id_maker,
@@ -172,3 +173,71 @@ def test_a_time_format_a_zone_and_the_buddhist_era() -> None:
     unix = load_mapping('time = { column = "t", format = "unix_ms" }', "m").time
     assert unix is not None
     assert _utc(time_parser(unix)("1735689600000")) == "2025-01-01T00:00:00+00:00"
+
+
+def test_times_outside_the_years_1000_to_9999_are_refused() -> None:
+    unix = time_parser(TimeSpec("t", "unix"))
+    iso = time_parser(TimeSpec("t", None, UTC))
+    assert _utc(iso("1000-01-01T00:00")) == "1000-01-01T00:00:00+00:00"
+    assert _utc(iso("9999-12-31T23:59:59")) == "9999-12-31T23:59:59+00:00"
+    for parse, cell in (
+        (unix, "99999999999999"),
+        (unix, "-1e300"),
+        (iso, "0999-12-31T23:59:59"),
+        (iso, "9999-12-31T23:59:59-00:01"),
+        (time_parser(TimeSpec("t")), "0001-01-01T00:00"),  # Bangkok: before year 1 in UTC
+        (time_parser(TimeSpec("t")), datetime(1000, 1, 1)),  # an XLSX date cell
+    ):
+        with pytest.raises(ValueError, match="out of range"):
+            parse(cell)
+
+
+def test_datetime_attributes_have_a_format_a_zone_and_an_era() -> None:
+    m = load_mapping(
+        """
+time = { column = "t", timezone = "UTC", era = "buddhist" }
+[attributes]
+a = { type = "datetime" }
+b = { type = "datetime", timezone = "Asia/Bangkok", era = "common", format = "unix" }
+""",
+        "m",
+    )
+    a, b = m.attributes
+    assert a.time == TimeSpec("a", None, UTC, True)  # the zone and era of the time
+    assert b.time is not None and (b.time.format, b.time.buddhist) == ("unix", False)
+    assert b.time.zone.utcoffset(None) == timedelta(hours=7)
+    plain = load_mapping('[attributes]\nc = { type = "datetime" }', "m").attributes[0]
+    assert plain.time is not None and plain.time.zone.utcoffset(None) == timedelta(hours=7)
+    with pytest.raises(MappingError) as err:
+        load_mapping(
+            """
+[attributes]
+a = { type = "datetime", timezone = "Mars/Olympus", era = "thai", format = 5 }
+n = { type = "number", format = "%Y", timezone = "UTC" }
+""",
+            "m",
+        )
+    assert err.value.problems == [
+        "attributes.a.format: must be a non-empty string",
+        "attributes.a.timezone: unknown time zone 'Mars/Olympus' (e.g. Asia/Bangkok, +07:00)",
+        "attributes.a.era: must be common (ค.ศ.) or buddhist (พ.ศ.)",
+        "attributes.n.format: only for datetime attributes",
+        "attributes.n.timezone: only for datetime attributes",
+    ]
+
+
+def test_an_id_cell_that_is_empty_or_missing_makes_no_id() -> None:
+    make = id_maker("urn:ngsi-ld:S:{a}:{b}", ["a", "b"], frozenset(["", "NA"]))
+    assert make(("x", 1.0)) == "urn:ngsi-ld:S:x:1"
+    for cells, column, value in (
+        (("x", None), "b", None),
+        (("NA", "y"), "a", "NA"),
+        (("x", " NA"), "b", " NA"),
+        (("", "y"), "a", None),
+    ):
+        with pytest.raises(IdError, match="no value for the id") as err:
+            make(cells)
+        assert (err.value.column, err.value.value) == (column, value)
+    with pytest.raises(IdError, match="no usable text") as err:
+        make(("x", "!!"))
+    assert (err.value.column, err.value.value) == ("b", "!!")

@@ -3,7 +3,9 @@
 An import has two passes. The check pass reads the whole file once: it converts every
 cell, collects every row error (with the line, row or feature number the user sees),
 and groups the rows of each entity within a chunk of rows; the groups of each chunk are
-spilled to a temporary file. A file with any error is rejected and nothing is written.
+spilled to a temporary file. A file with any error is rejected and nothing is written;
+whatever would make the write pass fail (a time outside the years 1000-9999, an id cell
+with no value) is a row error here, so the write pass meets only what it can write.
 The write pass turns the spilled groups into Items (an entity and its measured
 attributes as series) and hands them to the loader (isanhub.ingest.load). Neither pass
 holds the file in memory: what grows with it is the spill on disk and the set of
@@ -33,7 +35,14 @@ from isanhub.core.model import Terms, expand_entity, is_uri, now_iso
 from isanhub.ingest.items import Item, Series, iso
 from isanhub.ingest.json_readers import GEOMETRY, geometry
 from isanhub.ingest.load import load
-from isanhub.ingest.mapping import Mapping, converter, id_maker, time_parser, to_number
+from isanhub.ingest.mapping import (
+    IdError,
+    Mapping,
+    converter,
+    id_maker,
+    time_parser,
+    to_number,
+)
 from isanhub.ingest.readers import BadRow, FileProblem, Reader, detect_format, reader_class
 from isanhub.store.base import Store
 
@@ -180,7 +189,7 @@ class FileImport:
         index = dict(zip(wanted, self.reader.select(wanted), strict=True))
         self.id_cols = m.id_columns()
         self.id_idx = [index[c] for c in self.id_cols]
-        self.make_id = id_maker(m.id or "", self.id_cols)
+        self.make_id = id_maker(m.id or "", self.id_cols, m.missing)
         self.time_idx = index[m.time.column] if m.time else -1
         self.parse_time = time_parser(m.time) if m.time else None
         self.loc_idx = (index[m.location[0]], index[m.location[1]]) if m.location else None
@@ -280,7 +289,10 @@ class FileImport:
             except TypeError:  # a JSON cell (list, object) as an id
                 report.error(pos, ",".join(self.id_cols), None, "not text or a number")
                 continue
-            except ValueError as exc:
+            except IdError as exc:  # an empty or missing cell, or one that makes no slug
+                report.error(pos, exc.column, exc.value, str(exc))
+                continue
+            except ValueError as exc:  # the id is not a URI
                 report.error(pos, ",".join(self.id_cols), None, str(exc))
                 continue
             if eid not in self._seen:

@@ -13,7 +13,7 @@ from typing import Any
 @lru_cache(maxsize=16384)
 def iso(t: int) -> str:
     """UTC ISO 8601 text of epoch seconds (cached: loads repeat the same hours)."""
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(t, UTC).isoformat().replace("+00:00", "Z")  # years padded
 
 
 @dataclass(slots=True)

@@ -32,6 +32,7 @@ import orjson
 from isanhub.core.errors import BadRequestData
 from isanhub.core.model import ATTR_TYPES, ENTITY_RESERVED, check_name, expand_instance, is_uri
 from isanhub.core.termmap import core_term_map
+from isanhub.ingest.items import iso
 
 KINDS = ("number", "integer", "text", "boolean", "datetime", "json")
 #: Thailand keeps UTC+7 all year (no daylight saving): a fixed offset is exact and fast
@@ -39,6 +40,7 @@ BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "-", "null", "NULL")
 _TOP = {"type", "id", "time", "location", "attributes", "static", "context"}
 _TOP |= {"encoding", "delimiter", "sheet", "missing"}
+_TIME_KEYS = {"format", "timezone", "era"}  #: keys a datetime attribute shares with time
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 _UNIT = re.compile(r"^[A-Z0-9]{2,3}$")
 _TRUE = {"true", "yes", "y", "1", "t", "จริง", "ใช่"}
@@ -46,6 +48,13 @@ _FALSE = {"false", "no", "n", "0", "f", "เท็จ", "ไม่", "ไม่�
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _BE_YEAR = re.compile(r"(?<!\d)(2[4-6]\d\d)(?!\d)")  # Buddhist Era years 2400-2699
 _INF = float("inf")
+#: the times an import accepts, as epoch seconds: 1000-01-01T00:00:00Z to
+#: 9999-12-31T23:59:59Z. Outside them a time has no ISO 8601 text the store takes
+#: (Python's datetime ends at year 9999, and strftime writes no four-digit year before
+#: 1000 on glibc), so the check pass refuses it rather than the write pass failing on it.
+T_MIN = int(datetime(1000, 1, 1, tzinfo=UTC).timestamp())
+T_MAX = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
+OUT_OF_RANGE = "out of range: a time must fall in the years 1000 to 9999 (UTC)"
 
 
 class MappingError(ValueError):
@@ -65,7 +74,8 @@ class Attribute:
     unit: str | None = None  #: UN/CEFACT code, e.g. GQ (µg/m³), CEL (°C)
     required: bool = False
     history: bool = False  #: with a time column: each row's value is recorded
-    format: str | None = None  #: datetime attributes: as TimeSpec.format
+    #: datetime attributes: how the cells are written (format, zone, era); None otherwise
+    time: TimeSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +163,8 @@ class _Checker:
         template = self.text(raw, "id", "")
         if template is not None:
             self.template(template)
-        attributes = self.attributes(raw.get("attributes", {}), raw.get("time") is not None)
+        time = self.time(raw.get("time"))
+        attributes = self.attributes(raw.get("attributes", {}), raw.get("time") is not None, time)
         location = self.location(raw.get("location"))
         static = self.static(raw.get("static", {}))
         names = [a.name for a in attributes] + list(static) + (["location"] if location else [])
@@ -176,7 +187,7 @@ class _Checker:
             source=self.source,
             type=kind,
             id=template,
-            time=self.time(raw.get("time")),
+            time=time,
             location=location,
             attributes=tuple(attributes),
             static=static,
@@ -212,16 +223,23 @@ class _Checker:
             return None
         for key in sorted(set(raw) - {"column", "format", "timezone", "era"}):
             self.bad(f"time.{key}", "unknown key (known: column, format, timezone, era)")
-        fmt = self.text(raw, "format", "time.")
+        return self.time_spec(raw["column"], raw, "time.", TimeSpec(""))
+
+    def time_spec(self, column: str, raw: dict[str, Any], where: str, base: TimeSpec) -> TimeSpec:
+        """The format, timezone and era of ``raw`` (a time, or a datetime attribute);
+        the zone and era not given are those of ``base``."""
+        fmt = self.text(raw, "format", where)
         if fmt in ("iso", "ISO 8601", "iso8601"):
             fmt = None
-        zone = self.zone(raw.get("timezone", "Asia/Bangkok"))
-        era = raw.get("era", "common")
-        if era not in ("common", "buddhist"):
-            self.bad("time.era", "must be common (ค.ศ.) or buddhist (พ.ศ.)")
-        return TimeSpec(raw["column"], fmt, zone, era == "buddhist")
+        zone = self.zone(raw["timezone"], where) if "timezone" in raw else base.zone
+        buddhist = base.buddhist
+        if "era" in raw:
+            if raw["era"] not in ("common", "buddhist"):
+                self.bad(f"{where}era", "must be common (ค.ศ.) or buddhist (พ.ศ.)")
+            buddhist = raw["era"] == "buddhist"
+        return TimeSpec(column, fmt, zone, buddhist)
 
-    def zone(self, raw: Any) -> tzinfo:
+    def zone(self, raw: Any, where: str) -> tzinfo:
         if raw in ("UTC", "Z"):
             return UTC
         if raw == "Asia/Bangkok":
@@ -232,7 +250,7 @@ class _Checker:
         try:
             return ZoneInfo(str(raw))
         except (ZoneInfoNotFoundError, ValueError):
-            self.bad("time.timezone", f"unknown time zone {raw!r} (e.g. Asia/Bangkok, +07:00)")
+            self.bad(f"{where}timezone", f"unknown time zone {raw!r} (e.g. Asia/Bangkok, +07:00)")
             return BANGKOK
 
     def location(self, raw: Any) -> tuple[str, str] | None:
@@ -247,7 +265,7 @@ class _Checker:
             return None
         return raw["lat"], raw["lon"]
 
-    def attributes(self, raw: Any, timed: bool) -> list[Attribute]:
+    def attributes(self, raw: Any, timed: bool, time: TimeSpec | None) -> list[Attribute]:
         if not isinstance(raw, dict):
             self.bad("attributes", "must be a table of name = {column, type, ...}")
             return []
@@ -262,7 +280,8 @@ class _Checker:
             if not isinstance(spec, dict):
                 self.bad(where, "must be a table {column = ..., type = ...}")
                 continue
-            known = {"column", "type", "unit", "required", "optional", "history", "format"}
+            known = {"column", "type", "unit", "required", "optional", "history"}
+            known |= _TIME_KEYS
             for key in sorted(set(spec) - known):
                 self.bad(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
             column = spec.get("column", name)
@@ -281,8 +300,13 @@ class _Checker:
             if not isinstance(column, str) or not column:
                 self.bad(f"{where}.column", "must be a non-empty string")
                 continue
-            fmt = spec.get("format")
-            out.append(Attribute(name, column, kind, unit, required, history and timed, fmt))
+            spec_time = None
+            if kind == "datetime":  # the zone and era of the time column, unless given
+                spec_time = self.time_spec(column, spec, f"{where}.", time or TimeSpec(""))
+            else:
+                for key in sorted(_TIME_KEYS & set(spec)):
+                    self.bad(f"{where}.{key}", "only for datetime attributes")
+            out.append(Attribute(name, column, kind, unit, required, history and timed, spec_time))
         return out
 
     def static(self, raw: Any) -> dict[str, Any]:
@@ -369,7 +393,8 @@ def to_json(cell: Any) -> Any:
 
 def time_parser(spec: TimeSpec) -> Callable[[Any], int]:
     """A function from a cell to epoch seconds (ValueError with the reason if it is not
-    a time). Results are cached: a file repeats the same times for every station."""
+    a time, or not one within T_MIN..T_MAX). Results are cached: a file repeats the same
+    times for every station."""
     cache: dict[Any, int] = {}
     fmt, zone = spec.format, spec.zone
 
@@ -382,7 +407,7 @@ def time_parser(spec: TimeSpec) -> Callable[[Any], int]:
             n = to_number(cell)
             if n is None:
                 raise ValueError("no time")
-            return int(n / 1000 if fmt == "unix_ms" else n)
+            return _in_range(int(n / 1000 if fmt == "unix_ms" else n))
         else:
             text = str(cell).strip()
             if spec.buddhist:
@@ -397,7 +422,10 @@ def time_parser(spec: TimeSpec) -> Callable[[Any], int]:
                 raise ValueError(f"not a time in {want}") from None
         if t.tzinfo is None:
             t = t.replace(tzinfo=zone)
-        return int(t.timestamp())
+        try:
+            return _in_range(int(t.timestamp()))
+        except OverflowError:  # defensive: no time beyond the calendar gets through
+            raise ValueError(OUT_OF_RANGE) from None
 
     def cached(cell: Any) -> int:
         t = cache.get(cell)
@@ -411,12 +439,18 @@ def time_parser(spec: TimeSpec) -> Callable[[Any], int]:
     return cached
 
 
-def datetime_value(fmt: str | None) -> Callable[[Any], Any]:
-    parse = time_parser(TimeSpec("", fmt, BANGKOK))
+def _in_range(t: int) -> int:
+    if not T_MIN <= t <= T_MAX:
+        raise ValueError(OUT_OF_RANGE)
+    return t
+
+
+def datetime_value(spec: TimeSpec) -> Callable[[Any], Any]:
+    """The converter of a datetime attribute's cells: a DateTime value in UTC."""
+    parse = time_parser(spec)
 
     def convert(cell: Any) -> Any:
-        t = datetime.fromtimestamp(parse(cell), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        return {"@type": "DateTime", "@value": t}
+        return {"@type": "DateTime", "@value": iso(parse(cell))}
 
     return convert
 
@@ -424,7 +458,7 @@ def datetime_value(fmt: str | None) -> Callable[[Any], Any]:
 def converter(attr: Attribute) -> Callable[[Any], Any]:
     """The converter of an attribute's cells."""
     if attr.kind == "datetime":
-        return datetime_value(attr.format)
+        return datetime_value(attr.time or TimeSpec(attr.column))
     return {
         "number": to_number,
         "integer": to_integer,
@@ -453,17 +487,36 @@ def slug(value: Any) -> str:
     return "".join(out).strip("-")
 
 
-def id_maker(template: str, columns: list[str]) -> Callable[[tuple[Any, ...]], str]:
+class IdError(ValueError):
+    """A row that makes no id: the column at fault and its cell (None: nothing to show)."""
+
+    def __init__(self, reason: str, column: str, value: Any) -> None:
+        super().__init__(reason)
+        self.column = column
+        self.value = value
+
+
+def id_maker(
+    template: str, columns: list[str], missing: frozenset[Any] = frozenset()
+) -> Callable[[tuple[Any, ...]], str]:
     """A function from the cells of ``columns`` (the template's placeholders, in order) to
-    the entity id; ValueError when a cell gives an empty slug."""
+    the entity id; IdError when a cell is empty (None), one of the ``missing`` texts
+    (trimmed: " NA" means no value too) or gives an empty slug."""
     pieces = _PLACEHOLDER.split(template)  # literal, column, literal, column, ..., literal
 
     def make(cells: tuple[Any, ...]) -> str:
         out = [pieces[0]]
         for n, cell in enumerate(cells):
+            if cell is None or (
+                isinstance(cell, str) and (cell in missing or cell.strip() in missing)
+            ):
+                shown = cell if cell and cell.strip() else None
+                raise IdError(f"no value for the id in column {columns[n]!r}", columns[n], shown)
             part = slug(cell)
             if not part:
-                raise ValueError(f"no usable text for the id from column {columns[n]!r}")
+                raise IdError(
+                    f"no usable text for the id from column {columns[n]!r}", columns[n], cell
+                )
             out.append(part)
             out.append(pieces[2 * n + 2])
         return "".join(out)
