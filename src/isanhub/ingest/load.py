@@ -123,7 +123,7 @@ def _write(p: Prepared, now: str) -> WriteFn:
             attrs[iri] = [
                 i if "modifiedAt" in i else _stamped(i, held[iri], now) for i in attrs[iri]
             ]
-        record.extend((iri, inst) for iri, insts in p.history.items() for inst in insts)
+        record += [(iri, inst) for iri, insts in p.history.items() for inst in insts]
         return Change(entity, result=created, record=record)
 
     return write

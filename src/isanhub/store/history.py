@@ -77,6 +77,9 @@ class InstanceRow(NamedTuple):
     deleted: bool = False
 
 
+_new_row = tuple.__new__
+
+
 def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> InstanceRow:
     """The row recording ``inst`` of attribute ``name``, changed at ``recorded``.
     (Runs once per instance ingested: kept lean.)"""
@@ -93,16 +96,22 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
     if modified is not None or "createdAt" in inst:
         inst = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
     has_time = type(observed) is str
-    return InstanceRow(
-        eid,
-        name,
-        inst.get("datasetId"),
-        to_us(observed) if has_time else created,
-        has_time,
-        created,
-        num,
-        _dumps(value).decode(),
-        _dumps(inst).decode(),
+    # tuple.__new__, not InstanceRow(...): a NamedTuple's own __new__ is Python code,
+    # a tenth of the time of a bulk load
+    return _new_row(
+        InstanceRow,
+        (
+            eid,
+            name,
+            inst.get("datasetId"),
+            to_us(observed) if has_time else created,
+            has_time,
+            created,
+            num,
+            _dumps(value).decode(),
+            _dumps(inst).decode(),
+            False,
+        ),
     )
 
 
