@@ -230,3 +230,20 @@ def test_items_load_into_a_store_with_their_history() -> None:
             await store.close()
 
     asyncio.run(run())
+
+
+def test_the_seat_station_measures_the_gases_with_their_daily_cycles() -> None:
+    stations = of(city("bangkok", MARCH), "AirQualityObserved")
+    reference = [s for s in stations if any(x.attr == "o3" for x in s.series)]
+    assert [s.entity["address"]["value"]["districtCode"] for s in reference] == ["1001"]
+    units = {x.attr: x.unit for x in reference[0].series}
+    gases = {gas: units[gas] for gas in ("o3", "no2", "so2", "co")}
+    assert gases == {"o3": "61", "no2": "61", "so2": "61", "co": "59"}  # ppb, ppm
+    by_hour: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for gas in ("o3", "no2"):
+        for t, v in series(reference[0], gas).items():
+            if v is not None:
+                by_hour[gas][local_hour(t)].append(v)
+    o3, no2 = by_hour["o3"], by_hour["no2"]
+    assert fmean(o3[14] + o3[15]) > 2.5 * fmean(o3[2] + o3[3])  # sunlight makes ozone
+    assert fmean(no2[8] + no2[18]) > 2 * fmean(no2[3])  # traffic makes NO2

@@ -7,8 +7,10 @@ Data models (the KPI engine reads the starred attributes):
 
 - ``AirQualityObserved`` (SDM dataModel.Environment): hourly *``pm25`` and ``pm10``
   (µg/m³, "GQ"), *``airQualityIndex`` (Thai AQI, integer, no unit) from the 24-hour
-  running mean of PM2.5; current ``airQualityLevel`` (with ``referenceSpecification``),
-  ``dateObserved``, ``typeofLocation`` ("outdoor"), ``areaServed``.
+  running mean of PM2.5; at the provincial seat's station (a reference station) also
+  hourly ``o3``, ``no2``, ``so2`` (ppb, "61") and ``co`` (ppm, "59"); current
+  ``airQualityLevel`` (with ``referenceSpecification``), ``dateObserved``,
+  ``typeofLocation`` ("outdoor"), ``areaServed``.
 - ``WasteContainer`` (SDM dataModel.WasteManagement): hourly *``fillingLevel`` (fraction
   0-1, no unit): a sawtooth that rises with the day's activity and drops at collection
   (05:00, daily in the provincial seat, every 2 or 3 days elsewhere, about 4 % of rounds
@@ -181,17 +183,20 @@ def _air(ctx: Context, d: District) -> Item:
             total, count = total - old, count - 1
         if n >= 23:
             aqi.append(None if now is None or not count else thai_aqi(total / count / 10))
+    series = [
+        Series("pm25", times, pm25[23:], "GQ"),
+        Series("pm10", times, pm10[23:], "GQ"),
+        Series("airQualityIndex", times, aqi),
+    ]
+    if d is ctx.districts[0]:
+        series += _gases(ctx, noise, times, pm25[23:])
     at = site(ctx, d, noise, 3.0)
     e = base("AirQualityObserved", entity_id("AirQualityObserved", d, 1), d,
              f"สถานีตรวจวัดคุณภาพอากาศ {d.name_th}", f"Air quality station {d.name_en}",
              at)  # fmt: skip
     e["typeofLocation"] = prop("outdoor")
     e["areaServed"] = prop(d.name_en)
-    item = Item(e, [
-        Series("pm25", times, pm25[23:], "GQ"),
-        Series("pm10", times, pm10[23:], "GQ"),
-        Series("airQualityIndex", times, aqi),
-    ]).finish()  # fmt: skip
+    item = Item(e, series).finish()
     last = item.series[2].last()
     if last is not None:
         quality = prop(aqi_level(last[1]), observed_at=last[0])
@@ -199,6 +204,39 @@ def _air(ctx: Context, d: District) -> Item:
         e["airQualityLevel"] = quality
         e["dateObserved"] = when(last[0])
     return item
+
+
+#: where the gases stay low or run high: industry and ports (Chon Buri), traffic (Bangkok)
+GAS_SCALE = {"bangkok": 1.4, "chon-buri": 1.3, "phuket": 0.7}
+
+
+def _gases(ctx: Context, noise: Noise, times: list[int], pm25: list[float | None]) -> list[Series]:
+    """The gases a reference station of the Pollution Control Department measures too
+    (the provincial seat's station): O3 (ppb, "61"), photochemical, peaking mid-afternoon
+    and in the hot dry months; NO2 (ppb) from traffic, peaking at the rush hours; CO
+    (ppm, "59") from traffic and burning, following PM2.5; SO2 (ppb), low but for industry.
+    Levels are orders of magnitude of Thai urban stations (PCD annual reports), not
+    measurements; an hour missing for PM2.5 is missing for all."""
+    scale = GAS_SCALE.get(ctx.province.key, 1.0)
+    jitter = hourly(noise, "gases")
+    o3: list[float | None] = []
+    no2: list[float | None] = []
+    co: list[float | None] = []
+    so2: list[float | None] = []
+    for t, pm in zip(times, pm25, strict=True):
+        if pm is None:
+            for out in (o3, no2, co, so2):
+                out.append(None)
+            continue
+        hour, doy, wobble = local_hour(t), day_of_year(t), math.exp(0.1 * jitter(t))
+        sun = daily(hour, (14.5,), 2.5)
+        o3.append(round((8 + 38 * sun * (0.7 + 0.5 * seasonal(doy, 80, 45))) * wobble, 1))
+        rush = daily(hour, (8.0, 18.5), 1.6)
+        no2.append(round((6 + 22 * rush) * scale * wobble, 1))
+        co.append(round((0.2 + 0.012 * pm + 0.25 * rush * scale) * wobble, 2))
+        so2.append(round((1.2 + 1.5 * rush) * scale * scale * wobble, 1))
+    return [Series("o3", times, o3, "61"), Series("no2", times, no2, "61"),
+            Series("co", times, co, "59"), Series("so2", times, so2, "61")]  # fmt: skip
 
 
 # -- waste ------------------------------------------------------------------------------
