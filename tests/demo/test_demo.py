@@ -111,3 +111,16 @@ def test_kpi_command_computes_and_names_a_missing_tenant(
     assert "KPI values computed" in capsys.readouterr().out
     assert main(["kpi", "--db", db, "--tenant", "nowhere"]) == 1
     assert "tenant 'nowhere' does not exist" in capsys.readouterr().err
+
+
+def test_demo_says_at_once_when_its_port_is_taken(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        db = tmp_path / "demo.db"
+        assert main(["demo", "--port", str(port), "--db", f"sqlite:///{db}"]) == 1
+    assert "Address already in use" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []  # nothing built for a server that could not start

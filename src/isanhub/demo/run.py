@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import socket
 import sys
 import time
 from datetime import UTC, datetime
@@ -73,6 +74,17 @@ def _sqlite_path(url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen on host:port (checked before a 20-second build)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 def _fresh(path: Path, force: bool) -> str | None:
     """Remove an earlier demo database at ``path``; the reason when it may not."""
     if path.exists() and not force and not path.with_name(path.name + ".demo").exists():
@@ -129,10 +141,14 @@ def demo(args: argparse.Namespace) -> int:
     if path is None:
         print("isanhub demo: --db must be a SQLite file (sqlite:///path.db)", file=sys.stderr)
         return 2
+    settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
+    if not args.no_serve and (busy := _port_taken(settings.host, settings.port)):
+        print(f"isanhub demo: cannot serve on {settings.host}:{settings.port} ({busy}); "
+              "stop what runs there or choose --port / ใช้พอร์ตอื่นด้วย --port", file=sys.stderr)  # fmt: skip
+        return 1
     if why := _fresh(path, args.force):
         print(f"isanhub demo: {why}", file=sys.stderr)
         return 1
-    settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
     clock = Clock.ending(datetime.now(UTC), days=args.days)
     print(f"Isan Digital Hub: building the Digital Khon Kaen Sandbox (seed {args.seed}, "
           f"{args.days} days) in {path} / กำลังสร้างเมืองสาธิต", flush=True)  # fmt: skip
