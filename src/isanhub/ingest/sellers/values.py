@@ -1,0 +1,122 @@
+"""Cell values of seller exports: money, counts, times and plain text.
+
+Exports are edited in Excel and saved again, so one column may hold numbers, text with
+thousands separators ("1,250.00"), a currency sign, or floats where text was meant
+(phones, postcodes). Each function takes any cell and returns a clean value, None for
+an empty cell, or raises BadValue with a Thai + English reason for the row's problem.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")  # Thailand has no summer time
+_EMPTY = {"", "-", "--", "n/a", "na", "null", "none"}
+_MONEY_NOISE = re.compile(r"[\s,\u00a0฿]|thb|บาท", re.IGNORECASE)
+_SATANG = Decimal("0.01")
+# Formats the platforms write, most frequent first (Shopee, TikTok, Lazada, templates).
+_TIME_FORMATS = (
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d %H:%M:%S",
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%Y-%m-%d",
+    "%d %b %Y %H:%M",
+    "%d %b %Y %H:%M:%S",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%z",
+)
+_BUDDHIST_FROM = 2400  # a year this large is พ.ศ. (CE + 543); no order is that far ahead
+# พ.ศ. years are turned into CE in the text, before parsing: 29/02/2567 is a real day
+# (2024) that strptime would refuse as a day of the year 2567.
+_BUDDHIST_YEAR = re.compile(r"(?<!\d)(2[4-9]\d\d)(?!\d)")
+
+
+class BadValue(ValueError):
+    """A cell that cannot be read as what its column holds."""
+
+    def __init__(self, column: str, value: Any, th: str, en: str) -> None:
+        self.column = column
+        super().__init__(f"{column} = {value!r}: {th} / {en}")
+
+
+def text(value: Any) -> str:
+    """A cell as stripped text; floats that are whole numbers lose their ".0" (a phone
+    or postcode typed into Excel comes back as 812345678.0)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def is_empty(value: Any) -> bool:
+    return text(value).lower() in _EMPTY
+
+
+def money(value: Any, column: str = "") -> float | None:
+    """Baht rounded to satang; None when empty. Accepts "1,250.50", "฿99", "(20)"."""
+    if is_empty(value):
+        return None
+    if isinstance(value, bool):
+        raise BadValue(column, value, "ไม่ใช่จำนวนเงิน", "not an amount of money")
+    if isinstance(value, int | float | Decimal):
+        amount = Decimal(str(value))
+    else:
+        raw = _MONEY_NOISE.sub("", text(value))
+        negative = raw.startswith("(") and raw.endswith(")")  # accounting style
+        try:
+            amount = Decimal(raw.strip("()"))
+        except InvalidOperation:
+            raise BadValue(column, value, "ไม่ใช่จำนวนเงิน", "not an amount of money") from None
+        if negative:
+            amount = -amount
+    if not amount.is_finite():
+        raise BadValue(column, value, "ไม่ใช่จำนวนเงิน", "not an amount of money")
+    return float(amount.quantize(_SATANG, rounding=ROUND_HALF_UP))
+
+
+def count(value: Any, column: str = "") -> int | None:
+    """A whole count of units; None when empty. "2.0" and "1,000" are fine, "1.5" is not."""
+    amount = money(value, column)
+    if amount is None:
+        return None
+    if not float(amount).is_integer() or amount < 0:
+        raise BadValue(column, value, "ไม่ใช่จำนวนเต็ม", "not a whole number of units")
+    return int(amount)
+
+
+def when(value: Any, column: str = "") -> datetime | None:
+    """An aware datetime; times written without an offset are Thai time (+07:00).
+    Buddhist Era years (2569) are turned into CE."""
+    if is_empty(value):
+        return None
+    if isinstance(value, datetime):
+        found = value
+    elif isinstance(value, date):
+        found = datetime.combine(value, time())
+    else:
+        raw = _BUDDHIST_YEAR.sub(lambda m: str(int(m[1]) - 543), " ".join(text(value).split()))
+        for fmt in _TIME_FORMATS:
+            try:
+                found = datetime.strptime(raw, fmt)
+                break
+            except ValueError:
+                continue
+        else:
+            try:
+                found = datetime.fromisoformat(raw)
+            except ValueError:
+                raise BadValue(column, value, "อ่านวันเวลาไม่ได้", "not a date and time") from None
+    if found.year >= _BUDDHIST_FROM:  # a date cell typed in พ.ศ.
+        try:
+            found = found.replace(year=found.year - 543)
+        except ValueError:  # 29 February of a year that is not a leap year in CE
+            raise BadValue(column, value, "ไม่มีวันนี้", "no such day") from None
+    return found if found.tzinfo else found.replace(tzinfo=BANGKOK)
