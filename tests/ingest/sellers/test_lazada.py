@@ -53,17 +53,22 @@ def test_units_become_one_line_with_quantity() -> None:
     lines = list(parsed.lines)
     assert parsed.problems == []
     assert [(x.order_id, x.sku, x.quantity) for x in lines] == [
-        ("300111", "PLARA-S", 3),
+        ("300111", "PLARA-S", 2),
         ("300111", "PLARA-L", 1),
         ("300222", "PLARA-S", 1),
+        ("300111", "PLARA-S", 1),  # the returned unit: a line of its own
     ]
     small = lines[0]
     assert small.line_id == "lazada|300111|PLARA-S|1"
-    assert (small.unit_price, small.gross) == (350.0, 1050.0)
-    assert small.seller_discount == 60.0
-    assert (small.shipping_buyer, small.refund) == (45.0, 320.0)
-    assert (small.status, small.returned_quantity) == ("completed", 1)
-    assert small.status_text == "delivered, returned"
+    assert (small.unit_price, small.gross) == (350.0, 700.0)
+    assert small.seller_discount == 40.0
+    assert (small.shipping_buyer, small.refund) == (30.0, 0.0)
+    assert (small.status, small.returned_quantity) == ("completed", 0)
+    assert small.status_text == "delivered"
+    back = lines[3]
+    assert back.line_id == "lazada|300111|PLARA-S|returned|1"
+    assert (back.status, back.quantity, back.returned_quantity) == ("returned", 1, 1)
+    assert (back.gross, back.refund, back.order_level) == (350.0, 320.0, False)
     assert small.ordered_at == datetime(2026, 11, 11, 9, 30, tzinfo=BKK)
     assert (small.product, small.variation) == ("ปลาร้าบอง", "ขวดเล็ก")
     assert small.platform_fees is None and small.platform_discount is None

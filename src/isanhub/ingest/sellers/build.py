@@ -2,7 +2,7 @@
 
 A row that cannot be read becomes a Problem with its row number and is left out; the
 rest of the file still parses (the caller decides whether a file with problems is
-kept). Line ids are built from what identifies a line in the export itself, so the
+kept). Messages name columns as the file's header writes them. Line ids are built from what identifies a line in the export itself, so the
 same order exported twice (overlapping date ranges) gives the same ids.
 """
 
@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from isanhub.ingest.sellers.formats import Row
-from isanhub.ingest.sellers.lines import OrderLine, Problem
-from isanhub.ingest.sellers.values import BadValue, money, text, when
+from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem
+from isanhub.ingest.sellers.values import BadValue, count, money, text, when
+
+T = TypeVar("T")
 
 
 class Tracker:
@@ -41,9 +44,9 @@ class Tracker:
 
 
 def guarded(
-    rows: Iterable[Row], problems: list[Problem], make: Callable[[Row], OrderLine | None]
-) -> Iterator[OrderLine]:
-    """The lines made from the rows; a row that raises BadValue becomes a Problem."""
+    rows: Iterable[Row], problems: list[Problem], make: Callable[[Row], T | None]
+) -> Iterator[T]:
+    """What make gives for each row; a row that raises BadValue becomes a Problem."""
     for row in rows:
         try:
             line = make(row)
@@ -54,24 +57,40 @@ def guarded(
             yield line
 
 
-def required_text(row: Row, field: str, column: str) -> str:
+def required_text(row: Row, field: str) -> str:
     value = text(row[field])
     if not value:
-        raise BadValue(column, row[field], "ต้องมีค่า", "a value is required")
+        raise BadValue(row.column(field), row[field], "ต้องมีค่า", "a value is required")
     return value
 
 
-def required_time(row: Row, field: str, column: str) -> Any:
-    found = when(row[field], column)
+def required_time(row: Row, field: str) -> Any:
+    found = when(row[field], row.column(field))
     if found is None:
-        raise BadValue(column, row[field], "ต้องมีวันที่", "a date is required")
+        raise BadValue(row.column(field), row[field], "ต้องมีวันที่", "a date is required")
+    return found
+
+
+def required_count(row: Row, field: str) -> int:
+    found = count(row[field], row.column(field))
+    if found is None:
+        raise BadValue(row.column(field), row[field], "ต้องมีจำนวน", "a quantity is required")
+    return found
+
+
+def price(row: Row, field: str, status: str) -> float | None:
+    """The selling price of one unit: required unless the line was cancelled (a sale
+    that did not happen may have no price)."""
+    found = money(row[field], row.column(field))
+    if found is None and status != CANCELLED:
+        raise BadValue(row.column(field), row[field], "ต้องมีราคา", "a price is required")
     return found
 
 
 def amount(row: Row, field: str) -> float:
     """A discount or fee as a positive amount (platforms write them either sign); 0
     when empty."""
-    return abs(money(row[field], field) or 0.0)
+    return abs(money(row[field], row.column(field)) or 0.0)
 
 
 def total(row: Row, *fields: str) -> float | None:
@@ -84,3 +103,42 @@ def total(row: Row, *fields: str) -> float | None:
 
 def times(quantity: int, price: float | None) -> float | None:
     return None if price is None else round(quantity * price, 2)
+
+
+def rest(value: float | None) -> float | None:
+    """An order-level amount on the order's other lines: 0, or None where the file does
+    not have the column at all."""
+    return None if value is None else 0.0
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A line read from a row, with and without its order's own amounts: which of the
+    order's lines carries them is decided once the order's adjacent rows are read."""
+
+    full: OrderLine  #: with the order-level amounts (order_level True)
+    bare: OrderLine  #: without them (order_level False)
+
+
+def _settle(group: list[Draft], tracker: Tracker) -> Iterator[OrderLine]:
+    chosen = -1
+    if tracker.first(group[0].full.order_id):
+        live = (i for i, d in enumerate(group) if d.full.status not in (CANCELLED, RETURNED))
+        chosen = next(live, 0)
+    for i, draft in enumerate(group):
+        yield draft.full if i == chosen else draft.bare
+
+
+def settled(drafts: Iterable[Draft], tracker: Tracker) -> Iterator[OrderLine]:
+    """The lines, order-level amounts on one line per order: among the order's adjacent
+    rows, the first line neither cancelled nor returned (the first line if all are).
+    Rows of an order that come back later, apart from its first rows, give lines
+    without them. Only the rows of one order are held at a time."""
+    group: list[Draft] = []
+    for draft in drafts:
+        if group and draft.full.order_id != group[0].full.order_id:
+            yield from _settle(group, tracker)
+            group = []
+        group.append(draft)
+    if group:
+        yield from _settle(group, tracker)

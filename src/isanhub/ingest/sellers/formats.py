@@ -14,6 +14,7 @@ closest and exactly the columns it lacks, in Thai and English.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,12 +68,24 @@ def _find(spec: Spec, index: dict[str, int]) -> int | None:
 class Row:
     """One row's cells read by field name; absent fields read as None."""
 
-    __slots__ = ("cells", "number", "positions")
+    __slots__ = ("cells", "names", "number", "positions")
 
-    def __init__(self, number: int, cells: Sequence[Any], positions: dict[str, int]) -> None:
+    def __init__(
+        self,
+        number: int,
+        cells: Sequence[Any],
+        positions: dict[str, int],
+        names: dict[str, str] | None = None,
+    ) -> None:
         self.number = number
         self.cells = cells
         self.positions = positions
+        self.names = names or {}
+
+    def column(self, field: str) -> str:
+        """The column's name as the seller sees it in the file (the format's own name
+        when the file lacks the column): what messages about the cell call it."""
+        return self.names.get(field, field)
 
     def __getitem__(self, field: str) -> Any:
         i = self.positions.get(field)
@@ -88,9 +101,20 @@ class Layout:
 
     variant: Variant
     positions: dict[str, int]
+    names: dict[str, str] = dataclasses.field(default_factory=dict)  #: field -> header text
 
     def row(self, number: int, cells: Sequence[Any]) -> Row:
-        return Row(number, cells, self.positions)
+        return Row(number, cells, self.positions, self.names)
+
+
+def names(variant: Variant, header: Sequence[Any], positions: dict[str, int]) -> dict[str, str]:
+    """Each field's column name: the file's own header text where the file has it, else
+    the format's current name."""
+    found = {f: _alternatives(spec)[0].rstrip("*") for f, spec in variant.columns.items()}
+    for f, i in positions.items():
+        if shown := " ".join(str(header[i] or "").replace("\ufeff", "").split()):
+            found[f] = shown
+    return found
 
 
 def fit(variant: Variant, header: Sequence[Any]) -> tuple[dict[str, int], list[str]]:
@@ -113,7 +137,8 @@ def detect(header: Sequence[Any], variants: Sequence[Variant] | None = None) -> 
     for variant in variants or VARIANTS:
         positions, missing = fit(variant, header)
         if not missing:
-            fits.append((len(positions), Layout(variant, positions)))
+            layout = Layout(variant, positions, names(variant, header, positions))
+            fits.append((len(positions), layout))
         # the share of required columns lacking, then the most columns found; a file like
         # none of them is pointed to the template, the one a seller can fill by hand
         rank = (

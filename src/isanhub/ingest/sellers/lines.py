@@ -3,8 +3,9 @@
 One OrderLine is one product (SKU and variation) of one order. Amounts are baht rounded
 to satang; None means the export does not say (not zero). Amounts the platforms give
 per order (fees, vouchers, shipping, refunds of the whole order) repeat on every row of
-the order in the exports: they are put on the first line of the order only
-(``order_level`` is True there), so summing lines never counts them twice.
+the order in the exports: they are put on one line of the order only (``order_level``
+is True there: the first line neither cancelled nor returned, else the first), so
+summing lines never counts them twice.
 
 Privacy: a line holds no buyer name, phone or address. The buyer is a keyed pseudonym
 (see pseudonym.py) and the place stops at the district (see places.py).
@@ -12,6 +13,7 @@ Privacy: a line holds no buyer name, phone or address. The buyer is a keyed pseu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -41,19 +43,31 @@ _EXACT = {
     "ที่ต้องจัดส่ง": IN_PROGRESS,
     "การจัดส่ง": IN_PROGRESS,
 }
-# Shopee's "ผู้ซื้อได้รับสินค้าแล้ว และสามารถขอคืนเงิน/คืนสินค้าได้จนถึง <date>" names a
-# return window, not a return: it is decided by its start, before the words below.
-_RECEIVED = ("ผู้ซื้อได้รับสินค้าแล้ว", "buyer has received")
+# Shopee's "ผู้ซื้อได้รับสินค้าแล้ว และสามารถขอคืนเงิน/คืนสินค้าได้จนถึง <date>" (and its
+# English "The buyer has received the order…") names a return window, not a return: it is
+# decided by its start, before the words below.
+_RECEIVED = re.compile(r"^(?:ผู้ซื้อได้รับสินค้าแล้ว|(?:the\s+)?buyer\s+has\s+received)")
+# Failures and negations before anything else: "การจัดส่งไม่สำเร็จ" holds "สำเร็จ" and
+# "Not delivered" holds "delivered". A delivery that failed, or a parcel shipped back to
+# the seller, is a sale that did not happen: cancelled. English is matched on words
+# ("_" read as a space: Lazada writes failed_delivery, shipped_back_success).
+_FAILED = (
+    (re.compile(r"ไม่สำเร็จ|ล้มเหลว|ตีกลับ|ส่งไม่ถึง"), CANCELLED),
+    (
+        re.compile(
+            r"\b(?:not|never)\s+(?:delivered|received|completed?)\b|\bundelivered\b|"
+            r"\bfail(?:ed|ure|s)?\b|\bshipped\s+back\b|\breturned\s+to\s+(?:seller|sender)\b"
+        ),
+        CANCELLED,
+    ),
+)
 _WORDS = (
-    ("ยกเลิก", CANCELLED),
-    ("cancel", CANCELLED),
-    ("คืนสินค้า", RETURNED),
-    ("คืนเงิน", RETURNED),
-    ("return", RETURNED),
-    ("refund", RETURNED),
-    ("สำเร็จ", COMPLETED),
-    ("completed", COMPLETED),
-    ("delivered", COMPLETED),
+    (re.compile(r"ยกเลิก"), CANCELLED),
+    (re.compile(r"\bcancel"), CANCELLED),
+    (re.compile(r"คืนสินค้า|คืนเงิน"), RETURNED),
+    (re.compile(r"\breturn|\brefund"), RETURNED),
+    (re.compile(r"สำเร็จ"), COMPLETED),
+    (re.compile(r"\bcompleted?\b|\bdelivered\b"), COMPLETED),
 )
 
 
@@ -62,10 +76,11 @@ def map_status(original: str) -> str:
     key = " ".join(original.split()).lower()
     if key in _EXACT:
         return _EXACT[key]
-    if key.startswith(_RECEIVED):
+    if _RECEIVED.match(key):
         return COMPLETED
-    for word, status in _WORDS:
-        if word in key:
+    words = " ".join(key.replace("_", " ").split())
+    for pattern, status in (*_FAILED, *_WORDS):
+        if pattern.search(words):
             return status
     return IN_PROGRESS
 

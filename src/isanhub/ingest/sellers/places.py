@@ -1,9 +1,10 @@
 """Province and district of a shipping address, as DOPA codes with Thai and English names.
 
 Exports write places many ways: "จังหวัดขอนแก่น", "ขอนแก่น", "Khon Kaen", "อ.ชนบท",
-"เขตบางรัก", "Chonnabot/ ชนบท" (Lazada), "อ.เมือง" for the capital district. Names are
-compared after the same clean-up geothai uses (case, spaces, dots, hyphens and the
-level word dropped). A name that matches nothing gives None, never an exception: an
+"เขตบางรัก", "Chonnabot/ ชนบท" (Lazada), "อ.เมือง" for the capital district,
+"กรุงเทพฯ", "Bang Rak District". Names are compared after the same clean-up geothai uses
+(case, spaces, dots, hyphens, the abbreviation mark ฯ and the level word before or, in
+English, after the name dropped). A name that matches nothing gives None, never an exception: an
 unknown place must not reject an order. Nothing below the district is kept (privacy).
 """
 
@@ -19,13 +20,14 @@ from isanhub.ingest.sellers.lines import Place
 
 _PREFIX = re.compile(r"^(?:จังหวัด|อำเภอ|กิ่งอำเภอ|เขต|province|district|amphoe|khet)")
 _SHORT = re.compile(r"^\s*(?:จ|อ|ข)\.\s*")
-_MARKS = re.compile(r"[\s.'’-]")
+_SUFFIX = re.compile(r"(?:district|khet|amphoe|province)$")
+_MARKS = re.compile(r"[\s.'’ฯ-]")
 _ALIASES = {"กทม": "10", "กรุงเทพ": "10", "bkk": "10", "อยุธยา": "14", "ayutthaya": "14"}
 _CAPITAL = ("เมือง", "mueang", "muang")
 
 
 def _key(name: str) -> str:
-    return _PREFIX.sub("", _MARKS.sub("", _SHORT.sub("", name).lower()))
+    return _SUFFIX.sub("", _PREFIX.sub("", _MARKS.sub("", _SHORT.sub("", name).lower())))
 
 
 def _parts(value: str) -> list[str]:

@@ -1,7 +1,7 @@
 """The columns of each export, by field, as the platforms write them.
 
 Read from the exports sellers download (see docs/seller-formats.md); the first name of
-a field is the current one and the one named in messages. Fields the parsers read but
+a field is the current one (messages name a column as the file's header writes it). Fields the parsers read but
 that a format does not require may be absent from a file (older versions).
 """
 

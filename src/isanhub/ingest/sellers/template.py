@@ -2,8 +2,9 @@
 
 These channels have no export, so sellers fill a sheet with Thai or English headers
 (docs/seller-formats.md lists them). One row per product of an order; every amount is
-the row's own (write an order's shipping on one of its rows only). An empty status is a
-completed sale: that is what a seller records by hand.
+the row's own (write an order's shipping on one of its rows only). An empty status (or
+"-") is a completed sale: that is what a seller records by hand. A row whose whole
+quantity came back is returned, as on the platforms.
 """
 
 from __future__ import annotations
@@ -14,15 +15,24 @@ from isanhub.ingest.sellers import places
 from isanhub.ingest.sellers.build import (
     Tracker,
     guarded,
+    price,
+    required_count,
     required_text,
     required_time,
     times,
     total,
 )
 from isanhub.ingest.sellers.formats import Row
-from isanhub.ingest.sellers.lines import COMPLETED, OrderLine, Problem, map_status
+from isanhub.ingest.sellers.lines import (
+    CANCELLED,
+    COMPLETED,
+    RETURNED,
+    OrderLine,
+    Problem,
+    map_status,
+)
 from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import BadValue, count, money, text
+from isanhub.ingest.sellers.values import BadValue, count, is_empty, text
 
 CHANNEL_NAMES = {
     "facebook": "facebook",
@@ -39,11 +49,11 @@ CHANNEL_NAMES = {
 }
 
 
-def channel_of(value: str) -> str:
+def channel_of(value: str, column: str = "channel / ช่องทาง") -> str:
     found = CHANNEL_NAMES.get(value.strip().casefold())
     if found is None:
         raise BadValue(
-            "channel / ช่องทาง",
+            column,
             value,
             "ใช้ facebook, line, chat หรือ market (เฟซบุ๊ก, ไลน์, แชท, ตลาด)",
             "use facebook, line, chat or market",
@@ -55,39 +65,44 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
     trackers: dict[str, Tracker] = {}
 
     def make(row: Row) -> OrderLine:
-        channel = channel_of(required_text(row, "channel", "channel / ช่องทาง"))
+        channel = channel_of(required_text(row, "channel"), row.column("channel"))
         tracker = trackers.setdefault(channel, Tracker(channel))
-        order_id = required_text(row, "order_id", "order_id / เลขที่คำสั่งซื้อ")
-        quantity = count(row["quantity"], "quantity / จำนวน")
-        if quantity is None:
-            raise BadValue(
-                "quantity / จำนวน", row["quantity"], "ต้องมีจำนวน", "a quantity is required"
-            )
+        order_id = required_text(row, "order_id")
+        quantity = required_count(row, "quantity")
+        returned = count(row["returned_quantity"], row.column("returned_quantity")) or 0
         status_text = text(row["status"])
+        status = COMPLETED if is_empty(status_text) else map_status(status_text)
+        if status != CANCELLED and 0 < quantity <= returned:
+            status = RETURNED  # the whole row came back
         sku = text(row["sku"])
         variation = text(row["variation"])
-        price = money(row["unit_price"], "unit_price / ราคาต่อชิ้น")
+        unit_price = price(row, "unit_price", status)
+        ordered_at = required_time(row, "ordered_at")
+        amounts = {
+            f: total(row, f) for f in ("discount", "fees", "shipping_buyer", "shipping_seller")
+        }
+        refund = total(row, "refund")
         province, district = places.locate([text(row["province"])], [text(row["district"])])
         return OrderLine(
             channel=channel,
             order_id=order_id,
             line_id=tracker.line_id(order_id, sku or text(row["product"]), variation),
-            status=map_status(status_text) if status_text else COMPLETED,
+            status=status,
             status_text=status_text,
-            ordered_at=required_time(row, "ordered_at", "order_date / วันที่สั่งซื้อ"),
+            ordered_at=ordered_at,
             sku=sku,
             product=text(row["product"]),
             variation=variation,
             quantity=quantity,
-            unit_price=price,
-            gross=times(quantity, price),
-            seller_discount=total(row, "discount"),
+            unit_price=unit_price,
+            gross=times(quantity, unit_price),
+            seller_discount=amounts["discount"],
             platform_discount=0.0,  # no platform in between
-            platform_fees=total(row, "fees"),
-            shipping_buyer=total(row, "shipping_buyer"),
-            shipping_seller=total(row, "shipping_seller"),
-            returned_quantity=count(row["returned_quantity"], "returned_quantity") or 0,
-            refund=total(row, "refund"),
+            platform_fees=amounts["fees"],
+            shipping_buyer=amounts["shipping_buyer"],
+            shipping_seller=amounts["shipping_seller"],
+            returned_quantity=returned,
+            refund=refund,
             buyer=pseudonym(
                 key, name=text(row["customer"]), phone=text(row["phone"]), channel=channel
             ),

@@ -1,7 +1,8 @@
 """TikTok Shop Seller Center order exports: one row per SKU line, English headers.
 
 SKU-level prices and discounts belong to the row; shipping, its discounts, the payment
-discount and the refund are per order and taken from the order's first row. The export
+discount and the refund are per order and put on one line of the order only (see
+build.settled). The export
 has no platform fees (they are in the settlement report). Its CSV has a second row that
 describes the columns: a row whose order id is not an id (has spaces) is skipped.
 """
@@ -9,20 +10,26 @@ describes the columns: a row whose order id is not an id (has spaces) is skipped
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from isanhub.ingest.sellers import places
 from isanhub.ingest.sellers.build import (
+    Draft,
     Tracker,
     guarded,
+    price,
+    required_count,
     required_text,
     required_time,
+    rest,
+    settled,
     times,
     total,
 )
 from isanhub.ingest.sellers.formats import Row
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem, map_status
 from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import BadValue, count, money, text
+from isanhub.ingest.sellers.values import count, text
 
 
 def _plus(line: float | None, order: float | None) -> float | None:
@@ -34,52 +41,50 @@ def _plus(line: float | None, order: float | None) -> float | None:
 def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[OrderLine]:
     tracker = Tracker("tiktok")
 
-    def make(row: Row) -> OrderLine | None:
-        order_id = required_text(row, "order_id", "Order ID")
+    def make(row: Row) -> Draft | None:
+        order_id = required_text(row, "order_id")
         if len(order_id.split()) > 1:
             return None  # the column descriptions row
-        quantity = count(row["quantity"], "Quantity")
-        if quantity is None:
-            raise BadValue("Quantity", row["quantity"], "ต้องมีจำนวน", "a quantity is required")
-        returned = count(row["returned_quantity"], "Sku Quantity of return") or 0
+        # everything that can fail is read before the line takes an id
+        quantity = required_count(row, "quantity")
+        returned = count(row["returned_quantity"], row.column("returned_quantity")) or 0
         status_text = text(row["status"])
         status = map_status(status_text)
         if status != CANCELLED and 0 < quantity <= returned:
             status = RETURNED
         sku = text(row["sku"]) or text(row["sku_id"])
         variation = text(row["variation"])
-        price = money(row["unit_price"], "SKU Unit Original Price")
-        first = tracker.first(order_id)
+        unit_price = price(row, "unit_price", status)
+        ordered_at = required_time(row, "ordered_at")
         seller = total(row, "seller_discount")
         platform = total(row, "platform_discount")
-        if first:
-            seller = _plus(seller, total(row, "shipping_seller_discount"))
-            platform = _plus(
-                platform, total(row, "shipping_platform_discount", "payment_platform_discount")
-            )
+        order_seller = total(row, "shipping_seller_discount")
+        order_platform = total(row, "shipping_platform_discount", "payment_platform_discount")
+        shipping = total(row, "shipping_after")
+        refund = total(row, "refund")
         province, district = places.locate(
             [text(row["province"])], [text(row["district"]), text(row["city"])]
         )
-        return OrderLine(
+        full = OrderLine(
             channel="tiktok",
             order_id=order_id,
             line_id=tracker.line_id(order_id, sku, variation),
             status=status,
             status_text=status_text,
-            ordered_at=required_time(row, "ordered_at", "Created Time"),
+            ordered_at=ordered_at,
             sku=sku,
             product=text(row["product"]),
             variation=variation,
             quantity=quantity,
-            unit_price=price,
-            gross=times(quantity, price),
-            seller_discount=seller,
-            platform_discount=platform,
+            unit_price=unit_price,
+            gross=times(quantity, unit_price),
+            seller_discount=_plus(seller, order_seller),
+            platform_discount=_plus(platform, order_platform),
             platform_fees=None,
-            shipping_buyer=total(row, "shipping_after") if first else 0.0,
+            shipping_buyer=shipping,
             shipping_seller=None,
             returned_quantity=returned,
-            refund=(total(row, "refund") if first else 0.0) if row.has("refund") else None,
+            refund=refund,
             buyer=pseudonym(
                 key,
                 username=text(row["username"]),
@@ -89,8 +94,17 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             ),
             province=province,
             district=district,
-            order_level=first,
+            order_level=True,
             row=row.number,
         )
+        bare = replace(
+            full,
+            seller_discount=seller,
+            platform_discount=platform,
+            shipping_buyer=rest(shipping),
+            refund=rest(refund),
+            order_level=False,
+        )
+        return Draft(full, bare)
 
-    return guarded(rows, problems, make)
+    return settled(guarded(rows, problems, make), tracker)

@@ -15,8 +15,15 @@ from typing import Any
 
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")  # Thailand has no summer time
 _EMPTY = {"", "-", "--", "n/a", "na", "null", "none"}
-_MONEY_NOISE = re.compile(r"[\s,\u00a0฿]|thb|บาท", re.IGNORECASE)
+_MONEY_NOISE = re.compile(r"[\s,，\u00a0\u202f฿]|thb|บาท", re.IGNORECASE)
+_CURRENCY = re.compile(r"฿|thb|บาท", re.IGNORECASE)
+# "1 250,50" / "1.250,50": a decimal comma (European Excel), which would read as 125050
+_DECIMAL_COMMA = re.compile(r"[,，]\d{2}$")
+_MINUS = str.maketrans({"\u2212": "-", "\u2013": "-", "\ufe63": "-", "\uff0d": "-"})
 _SATANG = Decimal("0.01")
+_TOO_MUCH = Decimal("1e12")  # no order line is a trillion baht: a shifted or broken cell
+_SHOWN = 12  # characters of a bad cell shown in a message (it may hold buyer data)
+_LONG_DIGITS = re.compile(r"\d{9,}")  # phones, ids, account numbers
 # Formats the platforms write, most frequent first (Shopee, TikTok, Lazada, templates).
 _TIME_FORMATS = (
     "%Y-%m-%d %H:%M",
@@ -43,7 +50,16 @@ class BadValue(ValueError):
 
     def __init__(self, column: str, value: Any, th: str, en: str) -> None:
         self.column = column
-        super().__init__(f"{column} = {value!r}: {th} / {en}")
+        super().__init__(f"{column} = {shown(value)}: {th} / {en}")
+
+
+def shown(value: Any) -> str:
+    """A cell as a message may show it: runs of 9 or more digits masked (phones, ids)
+    and cut to 12 characters, so a problem never repeats a buyer's name or phone."""
+    masked = _LONG_DIGITS.sub(lambda m: "•" * len(m[0]), text(value))
+    if len(masked) > _SHOWN:
+        masked = masked[:_SHOWN] + "…"
+    return repr(masked)
 
 
 def text(value: Any) -> str:
@@ -61,7 +77,9 @@ def is_empty(value: Any) -> bool:
 
 
 def money(value: Any, column: str = "") -> float | None:
-    """Baht rounded to satang; None when empty. Accepts "1,250.50", "฿99", "(20)"."""
+    """Baht rounded to satang; None when empty. Accepts "1,250.50", "1，250", "฿99",
+    accounting "(20)", "−20" (Unicode minus) and a trailing minus "20-". Refuses a
+    decimal comma ("1 250,50") and amounts of a trillion baht or more."""
     if is_empty(value):
         return None
     if isinstance(value, bool):
@@ -69,16 +87,29 @@ def money(value: Any, column: str = "") -> float | None:
     if isinstance(value, int | float | Decimal):
         amount = Decimal(str(value))
     else:
-        raw = _MONEY_NOISE.sub("", text(value))
+        written = text(value).translate(_MINUS)
+        if _DECIMAL_COMMA.search(_CURRENCY.sub("", written).strip().rstrip("-)").strip()):
+            raise BadValue(
+                column,
+                value,
+                "ใช้จุดคั่นทศนิยม เช่น 1,250.50",
+                "write decimals with a point, e.g. 1,250.50",
+            )
+        raw = _MONEY_NOISE.sub("", written)
         negative = raw.startswith("(") and raw.endswith(")")  # accounting style
+        raw = raw.strip("()") if negative else raw
+        if len(raw) > 1 and raw.endswith("-") and raw[0] not in "+-":  # "1,250.00-"
+            negative, raw = True, raw[:-1]
         try:
-            amount = Decimal(raw.strip("()"))
+            amount = Decimal(raw)
         except InvalidOperation:
             raise BadValue(column, value, "ไม่ใช่จำนวนเงิน", "not an amount of money") from None
         if negative:
             amount = -amount
     if not amount.is_finite():
         raise BadValue(column, value, "ไม่ใช่จำนวนเงิน", "not an amount of money")
+    if abs(amount) >= _TOO_MUCH:
+        raise BadValue(column, value, "จำนวนเงินมากเกินไป", "too large an amount")
     return float(amount.quantize(_SATANG, rounding=ROUND_HALF_UP))
 
 
