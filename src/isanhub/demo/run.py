@@ -18,7 +18,7 @@ from isanhub.demo.patterns import Clock
 from isanhub.demo.places import PROVINCES
 from isanhub.ingest.load import load
 from isanhub.settings import Settings
-from isanhub.store.base import Store, open_store
+from isanhub.store.base import Store, open_store, sqlite_file
 
 DEMO_DB = "sqlite:///var/demo.db"
 
@@ -65,13 +65,6 @@ def add_parsers(sub: argparse._SubParsersAction, defaults: Settings) -> None:  #
     kpi.add_argument(
         "--backfill", type=int, default=0, help="also compute the N days before, from history"
     )
-
-
-def _sqlite_path(url: str) -> Path | None:
-    if not url.startswith("sqlite:"):
-        return None
-    path = url.removeprefix("sqlite:").removeprefix("//").removeprefix("/")
-    return None if path in ("", ":memory:") else Path(path)
 
 
 def _port_taken(host: str, port: int) -> str | None:
@@ -137,7 +130,8 @@ def demo(args: argparse.Namespace) -> int:
     if not 1 <= args.days <= 366:
         print("isanhub demo: --days must be between 1 and 366", file=sys.stderr)
         return 2
-    path = _sqlite_path(args.db)
+    file = sqlite_file(args.db)
+    path = Path(file) if file else None
     if path is None:
         print("isanhub demo: --db must be a SQLite file (sqlite:///path.db)", file=sys.stderr)
         return 2

@@ -4,7 +4,6 @@ stored KeyPerformanceIndicator entities (what any API client could read too)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from isanhub.core import qlang
@@ -13,6 +12,7 @@ from isanhub.insight.citydata import DAY_US
 from isanhub.insight.kpis import BY_KEY, DIMENSIONS
 from isanhub.insight.scorecard import Area, pilot_provinces
 from isanhub.store.base import Query, Store
+from isanhub.store.history import to_us
 from isanhub.store.temporal import TemporalQuery
 
 KPI_TYPE = "KeyPerformanceIndicator"
@@ -66,8 +66,8 @@ async def scorecard(
             if kpi is None or not points:
                 continue
             at, value = points[-1]
-            at_us = _us(at)
-            before = [v for t, v in points if _us(t) <= at_us - TREND_DAYS * DAY_US]
+            at_us = to_us(at)
+            before = [v for t, v in points if to_us(t) <= at_us - TREND_DAYS * DAY_US]
             dims[kpi.dimension].append({
                 "key": kpi.key,
                 "id": e["id"],
@@ -90,7 +90,3 @@ async def scorecard(
             "dimensions": dims,
         })  # fmt: skip
     return out
-
-
-def _us(iso: str) -> int:
-    return int(datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp() * 1_000_000)

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from statistics import fmean
+from typing import Any
 
 from isanhub.insight.citydata import DAY_US, ProvinceData
+from isanhub.store.history import to_us
 
 Compute = Callable[[ProvinceData, int], Awaitable[float | None]]
 
@@ -55,11 +56,9 @@ def _t(d: ProvinceData, day: int) -> int:
     return d.end_us - (d.days - 1 - day) * DAY_US
 
 
-def _us(iso: str | None) -> int | None:
-    if not isinstance(iso, str):
-        return None
-    when = datetime.fromisoformat(iso.replace("Z", "+00:00"))
-    return int(when.replace(tzinfo=when.tzinfo or UTC).timestamp() * 1_000_000)
+def _us(iso: Any) -> int | None:
+    """µs since 1970 of a DateTime value, None when the attribute is absent."""
+    return to_us(iso) if isinstance(iso, str) else None
 
 
 async def _in_window(d: ProvinceData, kind: str, time_attr: str, day: int, days: int) -> list[dict]:  # type: ignore[type-arg]

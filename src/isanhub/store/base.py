@@ -175,16 +175,23 @@ class Store(Protocol):
         """Persistence for hosted and cached @contexts (/jsonldContexts)."""
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file of a SQLite URL (sqlite:///relative.db, sqlite:////absolute.db), ""
+    for an in-memory database (sqlite:///:memory:), None for any other URL."""
+    if not url.startswith("sqlite:"):
+        return None
+    path = url.removeprefix("sqlite:").removeprefix("//").removeprefix("/")
+    return "" if path == ":memory:" else path
+
+
 def open_store(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -> Store:
     """The backend for a database URL: sqlite:///path (or :memory:) or
     postgresql://user@host:port/database[?schema=name]. ``synchronous`` is SQLite's
     durability setting; ``pool_size`` the PostgreSQL connections of this process."""
-    if url.startswith("sqlite:"):
+    path = sqlite_file(url)
+    if path is not None:
         from isanhub.store.sqlite import SqliteStore
 
-        # sqlite:///relative.db, sqlite:////absolute.db, sqlite:///:memory:
-        path = url.removeprefix("sqlite:").removeprefix("//")
-        path = path.removeprefix("/")
         return SqliteStore(path or ":memory:", synchronous=synchronous)
     if url.startswith(("postgresql:", "postgres:")):
         from isanhub.store.postgres import PostgresStore
