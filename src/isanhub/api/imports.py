@@ -26,7 +26,7 @@ from isanhub.api import http
 from isanhub.api.hub import Hub
 from isanhub.core.errors import BadRequestData, NgsiLdError, UnsupportedMediaType
 from isanhub.ingest.importer import FileImport
-from isanhub.ingest.mapping import Mapping, MappingError, load_mapping
+from isanhub.ingest.mapping import NO_MAPPING, Mapping, MappingError, load_mapping
 from isanhub.ingest.readers import FORMATS
 
 MULTIPART = "multipart/form-data"
@@ -105,7 +105,7 @@ async def _form(request: Request, limit: int) -> Any:
 
 async def _mapping(part: Any) -> Mapping:
     if part is None:
-        return Mapping(source="(no mapping)")
+        return Mapping(source=NO_MAPPING)
     if isinstance(part, UploadFile):
         text: bytes | str = await part.read()
         source = part.filename or "mapping"

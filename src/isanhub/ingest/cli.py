@@ -19,7 +19,7 @@ import orjson
 from isanhub.core.context import ContextResolver
 from isanhub.core.context_fetch import FetchError
 from isanhub.ingest.importer import FileImport, Progress, Report
-from isanhub.ingest.mapping import Mapping, MappingError, load_mapping
+from isanhub.ingest.mapping import NO_MAPPING, Mapping, MappingError, load_mapping
 from isanhub.ingest.readers import FORMATS
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
@@ -145,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _mapping(path: str | None) -> Mapping:
     if path is None:
-        return Mapping(source="(no mapping)")
+        return Mapping(source=NO_MAPPING)
     return load_mapping(Path(path).read_bytes(), Path(path).name)
 
 

@@ -57,6 +57,10 @@ T_MAX = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())
 OUT_OF_RANGE = "out of range: a time must fall in the years 1000 to 9999 (UTC)"
 
 
+#: the source of the empty mapping used when none is given (NGSI-LD JSON needs none)
+NO_MAPPING = "(no mapping)"
+
+
 class MappingError(ValueError):
     """A mapping that cannot be used; ``problems`` lists every reason."""
 
@@ -119,7 +123,12 @@ class Mapping:
         """Tables need a type and an id template (an NGSI-LD JSON file carries both)."""
         missing = [k for k in ("type", "id") if not getattr(self, k)]
         if missing:
-            raise MappingError(self.source, [f"{k} is required" for k in missing])
+            problems = [f"{k} is required" for k in missing]
+            if self.source == NO_MAPPING:  # say what to do, not only what is missing
+                problems.insert(0, "this file needs a mapping: give --mapping on the command"
+                                " line or a 'mapping' part over HTTP (docs/import.md) /"
+                                " ไฟล์นี้ต้องมีไฟล์ mapping")  # fmt: skip
+            raise MappingError(self.source, problems)
 
 
 def load_mapping(data: bytes | str, source: str = "mapping") -> Mapping:
