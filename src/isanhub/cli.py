@@ -104,6 +104,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo.add_parsers(sub, defaults)
     ingest_cli.add_parser(sub)
+    from isanhub.insight.commerce import cli as seller_cli
+
+    seller_cli.add_parser(sub, defaults)
     return parser
 
 
@@ -129,6 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         return demo.demo(args) if args.command == "demo" else demo.kpi(args)
     if args.command == "import":
         return ingest_cli.run(args)
+    if args.command == "seller":
+        from isanhub.insight.commerce import cli as seller_cli
+
+        return seller_cli.run(args)
     if args.command != "serve":
         parser.print_help()
         return 0

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+from isanhub.store.base import sqlite_file
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -45,12 +47,44 @@ class Settings:
     kpi_interval: int = 3600
     #: largest file accepted by POST /hub/v1/import, in bytes (the CLI has no limit)
     import_max_bytes: int = 536_870_912
+    #: folder of the seller lake (order lines as Parquet); default: "lake" beside the
+    #: SQLite file, or var/lake with PostgreSQL
+    lake: str = ""
+    #: the tenant whose scorecard gets the anonymous sums of the sellers' sales
+    city_tenant: str = ""
+    #: a Thai TrueType font for PDF reports; default: the first found of Sarabun, Noto
+    #: Sans Thai, Loma, Garuda (Debian: fonts-thai-tlwg)
+    report_font: str = ""
+    #: creator tiers the seller report ranks, by followers: "micro=10000-100000"
+    creator_tiers: str = "micro=10000-100000"
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    @property
+    def lake_dir(self) -> str:
+        """The seller lake's folder (see ``lake``)."""
+        if self.lake:
+            return self.lake
+        path = sqlite_file(self.db)
+        return os.path.join(os.path.dirname(path) or ".", "lake") if path else "var/lake"
+
+    def tiers(self) -> dict[str, tuple[int, int]]:
+        """``creator_tiers`` parsed: name -> (min followers, max followers)."""
+        out: dict[str, tuple[int, int]] = {}
+        for part in filter(None, (p.strip() for p in self.creator_tiers.split(","))):
+            name, _, span = part.partition("=")
+            low, _, high = span.partition("-")
+            try:
+                out[name.strip()] = (int(low), int(high))
+            except ValueError:
+                raise ValueError(
+                    f"ISANHUB_CREATOR_TIERS: {part!r} is not name=min-max, e.g. micro=10000-100000"
+                ) from None
+        return out
 
     @property
     def db_display(self) -> str:

@@ -25,6 +25,7 @@ from isanhub.api import (
     imports,
     openapi,
     scorecard,
+    sellers,
     temporal,
     temporal_write,
 )
@@ -162,6 +163,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     router.add("/hub/v1/import", "POST", _endpoint(hub, imports.upload))
     router.add("/hub/v1/scorecard", "GET", _endpoint(hub, scorecard.read))
     router.add("/hub/v1/kpi/compute", "POST", _endpoint(hub, scorecard.compute))
+    router.add("/hub/v1/sellers", "GET", _endpoint(hub, sellers.shops))
+    router.add("/hub/v1/sellers/{shop}/import", "POST", _endpoint(hub, sellers.upload))
+    router.add("/hub/v1/sellers/{shop}/report", "GET", _endpoint(hub, sellers.report))
     router.add(BASE + "/openapi.json", "GET", openapi.serve)
     app = App(router, RequestChecks(base=BASE), lifespan)
     app.state.hub = hub

@@ -44,17 +44,7 @@ async def upload(hub: Hub, request: Request) -> Response:
     fmt = request.query_params.get("format")
     if fmt is not None and fmt not in FORMATS:
         raise BadRequestData(f"unknown format {fmt!r}: one of {', '.join(FORMATS)}")
-    ctype = http.media_type(request.headers.get("content-type"))
-    if ctype != MULTIPART:
-        raise UnsupportedMediaType(
-            f"Content-Type {ctype or '(none)'} is not supported: send {MULTIPART} with a "
-            "'file' part and a 'mapping' part"
-        )
-    limit = hub.settings.import_max_bytes
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"the upload is {int(declared):,} bytes; the limit is {limit:,}")
-    form = await _form(request, limit)
+    form = await multipart(hub, request, "a 'file' part and a 'mapping' part")
     try:
         file = form.get("file")
         if not isinstance(file, UploadFile):
@@ -83,7 +73,22 @@ async def upload(hub: Hub, request: Request) -> Response:
     return http.json_response(report.as_json(), _STATUS[report.status])
 
 
-async def _form(request: Request, limit: int) -> Any:
+async def multipart(hub: Hub, request: Request, parts: str, max_files: int = 2) -> Any:
+    """The request's multipart form, checked: its media type, then its size against the
+    ``import_max_bytes`` setting (declared, then as it arrives)."""
+    ctype = http.media_type(request.headers.get("content-type"))
+    if ctype != MULTIPART:
+        raise UnsupportedMediaType(
+            f"Content-Type {ctype or '(none)'} is not supported: send {MULTIPART} with {parts}"
+        )
+    limit = hub.settings.import_max_bytes
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"the upload is {int(declared):,} bytes; the limit is {limit:,}")
+    return await read_form(request, limit, max_files=max_files)
+
+
+async def read_form(request: Request, limit: int, max_files: int = 2, max_fields: int = 8) -> Any:
     """The multipart form, the body counted as it arrives (a chunked upload has no
     Content-Length to check first)."""
     received = 0
@@ -98,7 +103,7 @@ async def _form(request: Request, limit: int) -> Any:
 
     counted = Request(request.scope, receive)
     try:
-        return await counted.form(max_files=2, max_fields=8)
+        return await counted.form(max_files=max_files, max_fields=max_fields)
     except HTTPException as exc:  # starlette's answer to a malformed multipart body
         raise BadRequestData(f"invalid multipart body: {exc.detail}") from None
 

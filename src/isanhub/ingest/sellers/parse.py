@@ -51,17 +51,19 @@ def _rows(reader: Table, layout: Layout, problems: list[Problem]) -> Iterator[Ro
         yield layout.row(position, cells)
 
 
-def parse(source: Source, *, key: bytes) -> Parsed:
+def parse(source: Source, *, key: bytes, name: str | None = None) -> Parsed:
     """The format of the file and its lines (a generator: the file is read as they are
     taken, and closed at the end when parse opened it). Row problems are added to
-    ``problems`` while the lines are read."""
+    ``problems`` while the lines are read. ``name`` stands for the file's own name when
+    ``source`` is an open file without one (an upload)."""
     if not key:
         raise ValueError("ต้องมีกุญแจลับ / a non-empty secret key is required")
     if isinstance(source, str | os.PathLike):
-        owned, name = True, os.fspath(source)
+        owned, name = True, name or os.fspath(source)
         file: Any = open(source, "rb")  # noqa: SIM115 - closed when the lines end
     else:
-        owned, name, file = False, str(getattr(source, "name", "") or ""), source
+        owned, file = False, source
+        name = name or str(getattr(source, "name", "") or "")
     try:
         reader = _open(file, os.path.basename(name))
         try:

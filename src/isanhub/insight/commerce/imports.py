@@ -1,0 +1,167 @@
+"""Import one seller export into the lake: parse, check, columns, merge.
+
+A file is imported whole or not at all. It is rejected, and nothing is written, when
+its format is not recognised (the message names the closest format and the columns it
+lacks), when it cannot be read, when it holds no order line, or when some rows cannot
+be read (each listed with its row number) unless the caller accepts leaving those rows
+out. A file whose bytes were imported before for the same shop changes nothing and
+says so. Messages are in Thai and English.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import IO, Any
+
+import pyarrow as pa
+
+from isanhub.ingest.sellers import FileProblem, OrderLine, UnknownFormat, parse
+from isanhub.insight.commerce.kinds import kind_of
+from isanhub.insight.commerce.lake import Lake, Merge
+from isanhub.insight.commerce.schema import LINE
+
+BKK = timezone(timedelta(hours=7))
+IMPORTED, REJECTED, DUPLICATE = "imported", "rejected", "duplicate"
+_CHUNK = 1 << 20
+_FIELDS = [f.name for f in LINE if f.name not in ("tenant", "shop", "source", "imported_at")]
+_PLACES = ("province", "district")
+
+
+@dataclass
+class FileResult:
+    """What happened to one file; ``as_json`` is the API's and the CLI's report."""
+
+    file: str
+    status: str
+    format: str | None = None
+    lines: int = 0
+    merge: Merge | None = None
+    first_day: date | None = None  #: local date of the file's first order line
+    problems: list[str] = field(default_factory=list)
+    message: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "status": self.status, "format": self.format}
+        out["lines"] = self.lines
+        if self.merge:
+            out |= {k: v for k, v in self.merge.__dict__.items()}
+        if self.message:
+            out["message"] = self.message
+        if self.problems:
+            out["problems"] = self.problems
+        return out
+
+
+def digest(file: IO[bytes]) -> str:
+    hasher = hashlib.sha256()
+    while chunk := file.read(_CHUNK):
+        hasher.update(chunk)
+    file.seek(0)
+    return hasher.hexdigest()
+
+
+def _columns(lines: list[OrderLine]) -> dict[str, list[Any]]:
+    cols: dict[str, list[Any]] = {name: [] for name in _FIELDS}
+    kinds: dict[str, str] = {}
+    simple = [
+        n
+        for n in _FIELDS
+        if n != "ordered_at" and n != "kind" and not n.startswith(("province_", "district_"))
+    ]
+    for line in lines:
+        for name in simple:
+            cols[name].append(getattr(line, name))
+        cols["ordered_at"].append(line.ordered_at.astimezone(BKK).replace(tzinfo=None))
+        product = line.product
+        kind = kinds.get(product)
+        if kind is None:
+            kind = kinds[product] = kind_of(product)
+        cols["kind"].append(kind)
+        for level in _PLACES:
+            place = getattr(line, level)
+            cols[f"{level}_code"].append(place.code if place else None)
+            cols[f"{level}_th"].append(place.name_th if place else None)
+            cols[f"{level}_en"].append(place.name_en if place else None)
+    return cols
+
+
+def table_of(lines: list[OrderLine], tenant: str, shop: str, source: str) -> pa.Table:
+    cols = _columns(lines)
+    n = len(lines)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    arrays = {
+        "tenant": [tenant] * n,
+        "shop": [shop] * n,
+        **cols,
+        "source": [source] * n,
+        "imported_at": [now] * n,
+    }
+    return pa.Table.from_pydict({name: arrays[name] for name in LINE.names}, schema=LINE)
+
+
+def import_file(
+    lake: Lake,
+    tenant: str,
+    shop: str,
+    file: IO[bytes],
+    name: str,
+    *,
+    keep_good_rows: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> FileResult:
+    """Import ``file`` (its name tells CSV from XLSX only when the bytes cannot) into
+    the shop's lines. ``progress(n)`` is told every 50,000 lines read."""
+    source = os.path.basename(name)
+    fingerprint = digest(file)
+    earlier = lake.seen(tenant, shop, fingerprint)
+    if earlier:
+        return FileResult(
+            source,
+            DUPLICATE,
+            earlier.get("format"),
+            message=f"ไฟล์นี้นำเข้าแล้วเมื่อ {earlier['at']} ไม่มีอะไรเปลี่ยน / this file was "
+            f"already imported at {earlier['at']} (same content): nothing changed",
+        )
+    try:
+        parsed = parse(file, key=lake.key(tenant), name=source)
+        lines: list[OrderLine] = []
+        for line in parsed.lines:
+            lines.append(line)
+            if progress and len(lines) % 50_000 == 0:
+                progress(50_000)
+    except (UnknownFormat, FileProblem) as exc:
+        return FileResult(source, REJECTED, message=str(exc))
+    if progress:
+        progress(len(lines) % 50_000)
+    problems = [p.message for p in parsed.problems]
+    if problems and not keep_good_rows:
+        return FileResult(
+            source,
+            REJECTED,
+            parsed.format,
+            message=f"{len(problems)} แถวอ่านไม่ได้ ไม่ได้บันทึกอะไรจากไฟล์นี้ แก้ไขแล้วนำเข้าใหม่ / "
+            f"{len(problems)} rows could not be read: nothing from this file was saved; "
+            "correct them and import again",
+            problems=problems,
+        )
+    if not lines:
+        return FileResult(
+            source,
+            REJECTED,
+            parsed.format,
+            message="ไม่พบรายการสั่งซื้อในไฟล์ / the file holds no order line",
+            problems=problems,
+        )
+    table = table_of(lines, tenant, shop, source)
+    record = {"file": source, "sha256": fingerprint, "format": parsed.format}
+    record["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    with lake.locked(tenant, shop) as folder:
+        if lake.seen(tenant, shop, fingerprint):  # imported meanwhile by another process
+            return FileResult(source, DUPLICATE, parsed.format, message="already imported")
+        merged = lake.merge(folder, table, record | {"lines": len(lines)})
+    first = min(line.ordered_at for line in lines).astimezone(BKK).date()
+    return FileResult(source, IMPORTED, parsed.format, len(lines), merged, first, problems)
