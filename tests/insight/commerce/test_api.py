@@ -174,3 +174,54 @@ def test_shops_list_their_imports(client: TestClient) -> None:
     ]
     assert client.get("/hub/v1/sellers").json() == []
     assert date.fromisoformat(shops[0]["imports"][0]["at"][:10])
+
+
+def creator(n: int, followers: int, niche: str, district: str) -> dict[str, Any]:
+    return {
+        "id": f"urn:ngsi-ld:Creator:test:{n}",
+        "type": "Creator",
+        "name": {"type": "LanguageProperty", "languageMap": {"th": f"ครีเอเตอร์ {n}", "en": f"C{n}"}},
+        "alternateName": {"type": "Property", "value": f"@kk.{n}"},
+        "platform": {"type": "Property", "value": "tiktok"},
+        "followers": {"type": "Property", "value": followers},
+        "engagementRate": {"type": "Property", "value": 0.05 + n / 100},
+        "niche": {"type": "Property", "value": niche},
+        "typicalFee": {"type": "Property", "value": 5000},
+        "address": {"type": "Property", "value": {"addressRegion": "Khon Kaen",
+                                                  "districtCode": district}},
+    }  # fmt: skip
+
+
+def test_report_in_every_format_with_the_citys_creators(client: TestClient) -> None:
+    upload(client, "silk1", {"a.csv": to_csv(TEMPLATE, orders())}, name="ร้านไหม",
+           province="ขอนแก่น")  # fmt: skip
+    people = [
+        creator(1, 50_000, "silkFashion", "4004"),
+        creator(2, 20_000, "food", "4001"),
+        creator(3, 500_000, "silkFashion", "4004"),  # mid tier: not ranked
+        creator(4, 5_000, "silkFashion", "4004"),  # nano: not ranked
+    ]
+    for entity in people:
+        assert client.post("/ngsi-ld/v1/entities", json=entity).status_code == 201
+    report = client.get("/hub/v1/sellers/silk1/report", params={"lang": "en"}, headers=T1)
+    assert report.status_code == 200
+    body = report.json()
+    assert body["lang"] == "en" and body["shop"]["name"] == "ร้านไหม"
+    rows = {r["channel"]: r for r in body["channels"]["rows"]}
+    assert rows["facebook"]["gmv"] == 5 * 1200.0 + 5 * 240.0
+    assert rows["facebook"]["cancellationRate"] == round(1 / 11, 4)
+    ranked = [r["id"] for r in body["creators"]["rows"]]
+    assert ranked[0] == "urn:ngsi-ld:Creator:test:1"
+    assert set(ranked) == {"urn:ngsi-ld:Creator:test:1", "urn:ngsi-ld:Creator:test:2"}
+    page = client.get("/hub/v1/sellers/silk1/report", params={"format": "html"}, headers=T1)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "ร้านไหม" in page.text and "@kk.1" in page.text
+    from isanhub.insight.commerce.pdf import FontNotFoundError, find_font
+
+    try:
+        find_font()
+    except FontNotFoundError:
+        pytest.skip("no Thai font: install fonts-thai-tlwg (scripts/fonts)")
+    pdf = client.get("/hub/v1/sellers/silk1/report", params={"format": "pdf"}, headers=T1)
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.headers["content-type"] == "application/pdf"

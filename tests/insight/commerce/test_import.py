@@ -9,7 +9,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from ingest.sellers import SHOPEE_TH, TIKTOK, row, to_csv, to_xlsx
+from ingest.sellers import LAZADA_CAMEL, SHOPEE_EN, SHOPEE_TH, TIKTOK, row, to_csv, to_xlsx
 from isanhub.insight.commerce.imports import DUPLICATE, IMPORTED, REJECTED, import_file
 from isanhub.insight.commerce.lake import BadName, Lake
 
@@ -214,3 +214,62 @@ def test_market_view_spans_every_shop_of_every_tenant(tmp_path: Path) -> None:
     shops = con.execute("SELECT DISTINCT tenant, shop FROM market ORDER BY 1, 2").fetchall()
     assert shops == [("", "c"), ("t1", "a"), ("t1", "b")]
     assert lake.shops() == [("", "c"), ("t1", "a"), ("t1", "b")]
+
+
+def lazada_unit(item: int, order: str, status: str = "delivered") -> list[Any]:
+    return row(
+        LAZADA_CAMEL,
+        {
+            "orderItemId": item,
+            "orderNumber": order,
+            "sellerSku": "PLARA-S",
+            "createTime": "11 Nov 2026 09:30",
+            "shippingName": "มาลี ศรีสุข",
+            "shippingPhone": 812345678.0,
+            "shippingCity": "Chonnabot/ ชนบท",
+            "shippingRegion": "Khon Kaen/ ขอนแก่น",
+            "unitPrice": "350.00",
+            "itemName": "ปลาร้าบอง",
+            "status": status,
+        },
+    )
+
+
+def test_lazada_units_and_windows_874_shopee_become_lines(tmp_path: Path) -> None:
+    lake = Lake(tmp_path)
+    units = [
+        lazada_unit(1, "300111"),
+        lazada_unit(2, "300111"),
+        lazada_unit(3, "300222", "canceled"),
+    ]
+    assert load(lake, to_csv(LAZADA_CAMEL, units), "lazada.csv").lines == 2
+    english = [
+        row(
+            SHOPEE_EN,
+            {"Order ID": "S9", "Order Status": "Completed", "Order Creation Date": "2026-11-12 10:00",
+             "Product Name": "ผ้าไหมแพรวา", "SKU Reference No.": "PRAEWA", "Variation Name": "",
+             "Deal Price": "2,900", "Quantity": 1, "Province": "ขอนแก่น", "District": "ชนบท"},
+        )
+    ]  # fmt: skip
+    result = load(lake, to_csv(SHOPEE_EN, english, encoding="cp874"), "shopee.csv")
+    assert (result.status, result.format) == (IMPORTED, "shopee-en")
+    con = lake.connect("t1", "shop1")
+    got = con.execute(
+        "SELECT channel, status, quantity, gross, product, kind, district_th FROM lines ORDER BY 1, 2"
+    ).fetchall()
+    assert got == [
+        ("lazada", "cancelled", 1, 350.0, "ปลาร้าบอง", "food", "ชนบท"),
+        ("lazada", "completed", 2, 700.0, "ปลาร้าบอง", "food", "ชนบท"),
+        ("shopee", "completed", 1, 2900.0, "ผ้าไหมแพรวา", "silk", "ชนบท"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "data", [b"channel,order_id\n\xdb\xdc\xdd\xde\n", b""], ids=["not-thai-text", "empty"]
+)
+def test_broken_encoding_is_explained_in_thai_and_english(tmp_path: Path, data: bytes) -> None:
+    result = load(Lake(tmp_path), data, "orders.csv")
+    assert result.status == REJECTED
+    assert "อ่านไฟล์ไม่ได้" in result.message and "cannot be read" in result.message
+    assert "mapping" not in result.message
+    assert not (tmp_path / "t1" / "shop1" / "lines.parquet").exists()

@@ -56,6 +56,17 @@ class FileResult:
         return out
 
 
+def unreadable(reason: str) -> str:
+    """The message for a file that cannot be read at all (the readers' own advice is
+    about import mappings, which sellers do not use)."""
+    reason = reason.split("; set encoding")[0]
+    return (
+        f"อ่านไฟล์ไม่ได้ ไม่ได้บันทึกอะไร ลองดาวน์โหลดไฟล์ใหม่จากศูนย์ผู้ขาย หรือบันทึกเป็น CSV UTF-8 "
+        f"/ the file cannot be read ({reason}): nothing was saved; download it again from "
+        "the seller centre, or save it as CSV UTF-8"
+    )
+
+
 def digest(file: IO[bytes]) -> str:
     hasher = hashlib.sha256()
     while chunk := file.read(_CHUNK):
@@ -133,8 +144,10 @@ def import_file(
             lines.append(line)
             if progress and len(lines) % 50_000 == 0:
                 progress(50_000)
-    except (UnknownFormat, FileProblem) as exc:
+    except UnknownFormat as exc:
         return FileResult(source, REJECTED, message=str(exc))
+    except FileProblem as exc:
+        return FileResult(source, REJECTED, message=unreadable(str(exc)))
     if progress:
         progress(len(lines) % 50_000)
     problems = [p.message for p in parsed.problems]
