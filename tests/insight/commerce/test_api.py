@@ -3,6 +3,7 @@ their history, the city's anonymous sums, and the errors."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -14,7 +15,9 @@ from starlette.testclient import TestClient
 from conftest import make_settings
 from ingest.sellers import to_csv
 from isanhub.api.app import create_app
+from isanhub.insight import scorecard
 from isanhub.settings import Settings
+from isanhub.store.base import open_store
 
 from .test_import import TEMPLATE, template_row
 
@@ -225,3 +228,26 @@ def test_report_in_every_format_with_the_citys_creators(client: TestClient) -> N
     pdf = client.get("/hub/v1/sellers/silk1/report", params={"format": "pdf"}, headers=T1)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf.headers["content-type"] == "application/pdf"
+
+
+def test_the_citys_economy_kpis_count_the_sellers_sums(
+    client: TestClient, settings: Settings
+) -> None:
+    data = to_csv(TEMPLATE, orders())
+    for n in range(5):
+        upload(client, f"shop{n}", {"o.csv": data}, province="ขอนแก่น")
+    area = next(a for a in scorecard.pilot_provinces() if a.key == "khon-kaen")
+    at = datetime(2026, 11, 20, tzinfo=timezone(timedelta(hours=7)))
+
+    async def values() -> dict[str, list[float | None]]:
+        store = open_store(settings.db)
+        await store.open()
+        try:
+            return await scorecard.values(store, "", area, at, 1)
+        finally:
+            await store.close()
+
+    got = asyncio.run(values())
+    assert got["ecommerce-gmv"] == [5 * 5 * (1200 + 2200 + 240)]
+    # the sellers' own tenants are not the city's: nothing of theirs is counted twice
+    assert client.get("/ngsi-ld/v1/entities", params={"type": "Shop"}).json() == []
