@@ -38,6 +38,14 @@ def _expected(prices: list[float]) -> dict[str, float]:
     return {"median": round(median, 2), "p25": round(p25, 2), "p75": round(p75, 2)}
 
 
+def _medians(lines: list[dict[str, Any]]) -> list[float]:
+    """One price per other shop: the median of its lines' unit prices."""
+    per_shop: dict[tuple[str, str], list[float]] = {}
+    for x in lines:
+        per_shop.setdefault((x["tenant"], x["shop"]), []).append(x["unit_price"])
+    return [statistics.median(v) for v in per_shop.values()]
+
+
 def _others(k: int, kind: str = "silk") -> list[dict[str, Any]]:
     return [x for n in range(k) for x in _shop_lines(n, [300.0 + 37 * n, 410.0 + 11 * n], kind)]
 
@@ -61,7 +69,7 @@ def test_figures_match_a_plain_calculation() -> None:
     (row,) = section["rows"]
     assert row["sku"] == "SILK-01" and row["kind"] == "silk"
     assert row["price"] == statistics.median([250.0, 100.0, 180.0])
-    market_prices = [x["unit_price"] for x in others + edge]
+    market_prices = _medians(others + edge)
     assert row["market"] == {"scope": "platform", "sellers": 7, **_expected(market_prices)}
     assert row["position"] == "below"  # 180 < p25
 
@@ -75,7 +83,7 @@ def test_exactly_four_other_shops_show_nothing_five_do() -> None:
     assert five["market"] == {
         "scope": "platform",
         "sellers": 5,
-        **_expected([x["unit_price"] for x in _others(5)]),
+        **_expected(_medians(_others(5))),
     }
 
 
@@ -100,7 +108,7 @@ def test_the_shops_own_lines_never_enter_its_market() -> None:
     assert row["market"] == {
         "scope": "platform",
         "sellers": 5,
-        **_expected([x["unit_price"] for x in others]),
+        **_expected(_medians(others)),
     }
     # own lines alone (the shop on another channel) are no market
     assert _report(own, [line(channel="lazada", order_id="x")])["rows"][0]["market"] is None
@@ -126,13 +134,13 @@ def test_province_scope_when_five_local_shops_else_platform() -> None:
     far = [x for n in range(5, 8) for x in _shop_lines(n, [900.0 + n])]
     shops = _places({**dict.fromkeys(range(5), "40"), **dict.fromkeys(range(5, 8), "10")})
     row = _report([line(unit_price=150.0)], local + far, shops=shops)["rows"][0]
-    want = _expected([x["unit_price"] for x in local])
+    want = _expected(_medians(local))
     assert row["market"] == {"scope": "province", "sellers": 5, **want}
     assert row["position"] == "below"
     # four local shops: the platform, all eight shops
     shops = _places({**dict.fromkeys(range(4), "40"), **dict.fromkeys(range(4, 8), "10")})
     row = _report([line(unit_price=150.0)], local + far, shops=shops)["rows"][0]
-    want = _expected([x["unit_price"] for x in local + far])
+    want = _expected(_medians(local + far))
     assert row["market"] == {"scope": "platform", "sellers": 8, **want}
 
 
@@ -154,3 +162,11 @@ def test_rows_are_the_top_products_by_gmv_with_their_median() -> None:
         prices = [x["unit_price"] for x in own if x["sku"] == r["sku"]]
         assert r["price"] == round(statistics.median(prices), 2), k
         assert r["market"] is None
+
+
+def test_a_shop_with_many_lines_cannot_make_the_market_its_own() -> None:
+    big = _shop_lines(0, [100.0] * 300)
+    four = [x for n in (1, 2, 3, 4) for x in _shop_lines(n, [500.0])]
+    market = _report([line(unit_price=450.0)], big + four)["rows"][0]["market"]
+    assert market == {"scope": "platform", "sellers": 5, "median": 500.0, "p25": 500.0,
+                      "p75": 500.0}  # fmt: skip

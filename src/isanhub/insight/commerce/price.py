@@ -5,7 +5,9 @@ within or above the usual range.
 Privacy comes first: ``market`` holds every shop's lines, all tenants, and only figures
 made from at least ``MIN_SELLERS`` *other* shops may leave it (a shop with many lines
 counts once; the shop's own lines never enter its market). Asking for fewer sellers is
-refused. The market of a kind is the shop's province when enough other shops of that
+refused. Each other shop contributes one price, its median for that kind (so the
+quartiles are those of shops, not of lines: a shop with many lines cannot make the
+market's range its own). The market of a kind is the shop's province when enough other shops of that
 province sell it (the closest comparison), else the whole platform.
 
 Everything runs in one DuckDB query per part (the shop's products, the market per kind):
@@ -55,13 +57,18 @@ peers AS (
       AND m.{_SOLD} AND m.ordered_at >= $start AND m.ordered_at < $end
       AND m.unit_price IS NOT NULL AND m.shop IS NOT NULL
       AND (m.tenant IS DISTINCT FROM $tenant OR m.shop IS DISTINCT FROM $shop)
+),
+per_shop AS (
+    SELECT kind, tenant, shop, bool_or(local) AS local,
+           quantile_cont(unit_price, 0.5) AS price
+    FROM peers GROUP BY kind, tenant, shop
 )
 SELECT kind,
-       count(DISTINCT (tenant, shop)) FILTER (WHERE local) AS local_sellers,
-       quantile_cont(unit_price, [0.5, 0.25, 0.75]) FILTER (WHERE local) AS local_q,
-       count(DISTINCT (tenant, shop)) AS sellers,
-       quantile_cont(unit_price, [0.5, 0.25, 0.75]) AS q
-FROM peers
+       count(*) FILTER (WHERE local) AS local_sellers,
+       quantile_cont(price, [0.5, 0.25, 0.75]) FILTER (WHERE local) AS local_q,
+       count(*) AS sellers,
+       quantile_cont(price, [0.5, 0.25, 0.75]) AS q
+FROM per_shop
 GROUP BY kind
 """
 
