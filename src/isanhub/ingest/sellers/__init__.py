@@ -2,8 +2,9 @@
 chat and market sales) read into normalised order lines, buyers pseudonymised.
 
 Modules: lines (OrderLine, statuses), values (cells), tables and formats (columns and
-detection), places (geothai), pseudonym (keyed buyer tokens), build (shared parsing),
-shopee / lazada / tiktok / template (one per export), parse (the entry point).
+detection), places (geothai), pseudonym (keyed buyer tokens), cells (a file's cells
+read, conversions remembered for that file), build (shared parsing), shopee / lazada /
+tiktok / template (one per export), parse (the entry point).
 """
 
 from isanhub.ingest.readers import FileProblem

@@ -2,7 +2,8 @@
 
 A row that cannot be read becomes a Problem with its row number and is left out; the
 rest of the file still parses (the caller decides whether a file with problems is
-kept). Messages name columns as the file's header writes them. Line ids are built from what identifies a line in the export itself, so the
+kept). Messages name columns as the file's header writes them (cells.py reads the
+values). Line ids are built from what identifies a line in the export itself, so the
 same order exported twice (overlapping date ranges) gives the same ids.
 """
 
@@ -10,12 +11,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from isanhub.ingest.sellers.formats import Row
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem
-from isanhub.ingest.sellers.values import BadValue, count, money, text, when
+from isanhub.ingest.sellers.values import BadValue
 
 T = TypeVar("T")
 
@@ -57,50 +57,6 @@ def guarded(
             yield line
 
 
-def required_text(row: Row, field: str) -> str:
-    value = text(row[field])
-    if not value:
-        raise BadValue(row.column(field), row[field], "ต้องมีค่า", "a value is required")
-    return value
-
-
-def required_time(row: Row, field: str) -> Any:
-    found = when(row[field], row.column(field))
-    if found is None:
-        raise BadValue(row.column(field), row[field], "ต้องมีวันที่", "a date is required")
-    return found
-
-
-def required_count(row: Row, field: str) -> int:
-    found = count(row[field], row.column(field))
-    if found is None:
-        raise BadValue(row.column(field), row[field], "ต้องมีจำนวน", "a quantity is required")
-    return found
-
-
-def price(row: Row, field: str, status: str) -> float | None:
-    """The selling price of one unit: required unless the line was cancelled (a sale
-    that did not happen may have no price)."""
-    found = money(row[field], row.column(field))
-    if found is None and status != CANCELLED:
-        raise BadValue(row.column(field), row[field], "ต้องมีราคา", "a price is required")
-    return found
-
-
-def amount(row: Row, field: str) -> float:
-    """A discount or fee as a positive amount (platforms write them either sign); 0
-    when empty."""
-    return abs(money(row[field], row.column(field)) or 0.0)
-
-
-def total(row: Row, *fields: str) -> float | None:
-    """The sum of the fields the file has (None if it has none of them)."""
-    present = [f for f in fields if row.has(f)]
-    if not present:
-        return None
-    return round(sum(amount(row, f) for f in present), 2)
-
-
 def times(quantity: int, price: float | None) -> float | None:
     return None if price is None else round(quantity * price, 2)
 
@@ -111,22 +67,36 @@ def rest(value: float | None) -> float | None:
     return None if value is None else 0.0
 
 
-@dataclass(frozen=True)
 class Draft:
     """A line read from a row, with and without its order's own amounts: which of the
-    order's lines carries them is decided once the order's adjacent rows are read."""
+    order's lines carries them is decided once the order's adjacent rows are read. Only
+    the line chosen is made (an OrderLine costs more to make than a row to read)."""
 
-    full: OrderLine  #: with the order-level amounts (order_level True)
-    bare: OrderLine  #: without them (order_level False)
+    __slots__ = ("bare", "fields")
+
+    def __init__(self, fields: dict[str, Any], bare: dict[str, Any]) -> None:
+        self.fields = fields  #: the line with the order-level amounts (order_level True)
+        self.bare = bare  #: what differs without them (order_level False)
+
+    @property
+    def order_id(self) -> str:
+        return self.fields["order_id"]  # type: ignore[no-any-return]
+
+    @property
+    def status(self) -> str:
+        return self.fields["status"]  # type: ignore[no-any-return]
+
+    def line(self, full: bool) -> OrderLine:
+        return OrderLine(**self.fields) if full else OrderLine(**{**self.fields, **self.bare})
 
 
 def _settle(group: list[Draft], tracker: Tracker) -> Iterator[OrderLine]:
     chosen = -1
-    if tracker.first(group[0].full.order_id):
-        live = (i for i, d in enumerate(group) if d.full.status not in (CANCELLED, RETURNED))
+    if tracker.first(group[0].order_id):
+        live = (i for i, d in enumerate(group) if d.status not in (CANCELLED, RETURNED))
         chosen = next(live, 0)
     for i, draft in enumerate(group):
-        yield draft.full if i == chosen else draft.bare
+        yield draft.line(i == chosen)
 
 
 def settled(drafts: Iterable[Draft], tracker: Tracker) -> Iterator[OrderLine]:
@@ -136,7 +106,7 @@ def settled(drafts: Iterable[Draft], tracker: Tracker) -> Iterator[OrderLine]:
     without them. Only the rows of one order are held at a time."""
     group: list[Draft] = []
     for draft in drafts:
-        if group and draft.full.order_id != group[0].full.order_id:
+        if group and draft.order_id != group[0].order_id:
             yield from _settle(group, tracker)
             group = []
         group.append(draft)

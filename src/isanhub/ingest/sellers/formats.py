@@ -88,8 +88,11 @@ class Row:
         return self.names.get(field, field)
 
     def __getitem__(self, field: str) -> Any:
-        i = self.positions.get(field)
-        return self.cells[i] if i is not None and i < len(self.cells) else None
+        # the one path of every cell read: a missing field or a short row is the exception
+        try:
+            return self.cells[self.positions[field]]
+        except (KeyError, IndexError):
+            return None
 
     def has(self, field: str) -> bool:
         return field in self.positions

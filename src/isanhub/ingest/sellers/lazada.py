@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from isanhub.ingest.sellers import places
-from isanhub.ingest.sellers.build import Tracker, price, required_text, required_time, total
+from isanhub.ingest.sellers.build import Tracker
+from isanhub.ingest.sellers.cells import Cells
 from isanhub.ingest.sellers.formats import Row
 from isanhub.ingest.sellers.lines import (
     CANCELLED,
@@ -28,9 +28,7 @@ from isanhub.ingest.sellers.lines import (
     RETURNED,
     OrderLine,
     Problem,
-    map_status,
 )
-from isanhub.ingest.sellers.pseudonym import pseudonym
 from isanhub.ingest.sellers.values import BadValue, text
 
 #: the groups a SKU's units fall in, by status, and the suffix of their line id
@@ -58,22 +56,24 @@ def _add(sum_: float | None, value: float | None) -> float | None:
     return round((sum_ or 0.0) + value, 2)
 
 
-def _unit(row: Row, key: bytes) -> OrderLine:
+def _unit(row: Row, cells: Cells) -> OrderLine:
     """One unit row as a line of quantity 1."""
-    order_id = required_text(row, "order_number")
+    order_id = cells.required_text(row, "order_number")
     status_text = text(row["status"])
-    status = map_status(status_text)
-    unit_price = price(row, "unit_price", status)
-    ordered_at = required_time(row, "ordered_at")
+    status = cells.status(status_text)
+    unit_price = cells.price(row, "unit_price", status)
+    ordered_at = cells.required_time(row, "ordered_at")
     # the bundle discount alone is not the seller's discount: unknown without the total
     seller = (
-        total(row, "seller_discount", "bundle_discount") if row.has("seller_discount") else None
+        cells.total(row, "seller_discount", "bundle_discount")
+        if row.has("seller_discount")
+        else None
     )
-    shipping = total(row, "shipping_fee")
-    refund = total(row, "refund")
-    province, district = places.locate(
-        [text(row[f]) for f in ("region", "address3", "city")],
-        [text(row[f]) for f in ("city", "address4", "address5")],
+    shipping = cells.total(row, "shipping_fee")
+    refund = cells.total(row, "refund")
+    province, district = cells.locate(
+        (text(row["region"]), text(row["address3"]), text(row["city"])),
+        (text(row["city"]), text(row["address4"]), text(row["address5"])),
     )
     return OrderLine(
         channel="lazada",
@@ -95,8 +95,7 @@ def _unit(row: Row, key: bytes) -> OrderLine:
         shipping_seller=None,
         returned_quantity=1 if status == RETURNED else 0,
         refund=refund,
-        buyer=pseudonym(
-            key,
+        buyer=cells.buyer(
             name=text(row["customer"]) or text(row["shipping_name"]),
             phone=text(row["phone"]),
             channel="lazada",
@@ -138,9 +137,10 @@ def _line(units: _Units, tracker: Tracker, order_level: bool) -> OrderLine:
 
 def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[OrderLine]:
     groups: dict[tuple[str, str, str], _Units] = {}
+    cells = Cells(key)
     for row in rows:
         try:
-            unit = _unit(row, key)
+            unit = _unit(row, cells)
         except BadValue as exc:
             problems.append(Problem(row.number, f"แถว {row.number} / row {row.number}: {exc}"))
             continue

@@ -11,39 +11,24 @@ shipping.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
-from isanhub.ingest.sellers import places
-from isanhub.ingest.sellers.build import (
-    Draft,
-    Tracker,
-    amount,
-    guarded,
-    price,
-    required_count,
-    required_text,
-    required_time,
-    rest,
-    settled,
-    times,
-    total,
-)
+from isanhub.ingest.sellers.build import Draft, Tracker, guarded, rest, settled, times
+from isanhub.ingest.sellers.cells import Cells
 from isanhub.ingest.sellers.formats import Row
-from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem, map_status
-from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import count, money, text
+from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem
+from isanhub.ingest.sellers.values import text
 
 _SELLER_DISCOUNTS = ("seller_voucher", "seller_coin_cashback", "seller_bundle")
 _PLATFORM_DISCOUNTS = ("shopee_voucher", "shopee_bundle", "coins")
 _FEES = ("commission", "transaction_fee", "service_fee")
 
 
-def _shipping_seller(row: Row) -> float | None:
-    if money(row["estimated_shipping"], row.column("estimated_shipping")) is None:
+def _shipping_seller(cells: Cells, row: Row) -> float | None:
+    if cells.money(row, "estimated_shipping") is None:
         return None
-    paid = amount(row, "buyer_shipping") + amount(row, "shipping_rebate")
-    cost = max(0.0, amount(row, "estimated_shipping") - paid) + amount(row, "reverse_shipping")
-    return round(cost, 2)
+    paid = cells.amount(row, "buyer_shipping") + cells.amount(row, "shipping_rebate")
+    cost = max(0.0, cells.amount(row, "estimated_shipping") - paid)
+    return round(cost + cells.amount(row, "reverse_shipping"), 2)
 
 
 def _plus(line: float | None, order: float | None) -> float | None:
@@ -54,30 +39,31 @@ def _plus(line: float | None, order: float | None) -> float | None:
 
 def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[OrderLine]:
     tracker = Tracker("shopee")
+    cells = Cells(key)
 
     def make(row: Row) -> Draft:
         # everything that can fail is read before the line takes an id
-        order_id = required_text(row, "order_id")
+        order_id = cells.required_text(row, "order_id")
         status_text = text(row["status"])
-        quantity = required_count(row, "quantity")
-        returned = count(row["returned_quantity"], row.column("returned_quantity")) or 0
-        status = map_status(status_text)
+        quantity = cells.required_count(row, "quantity")
+        returned = cells.count(row, "returned_quantity") or 0
+        status = cells.status(status_text)
         if status != CANCELLED and 0 < quantity <= returned:
             status = RETURNED  # the whole line came back
         sku = text(row["sku"]) or text(row["parent_sku"])
         variation = text(row["variation"])
-        unit_price = price(row, "deal_price", status)
-        ordered_at = required_time(row, "ordered_at")
-        own = amount(row, "shopee_rebate") if row.has("shopee_rebate") else None
-        platform = total(row, *_PLATFORM_DISCOUNTS)
-        seller = total(row, *_SELLER_DISCOUNTS)
-        fees = total(row, *_FEES)
-        shipping_buyer = total(row, "buyer_shipping")
-        shipping_seller = _shipping_seller(row)
-        province, district = places.locate(
-            [text(row["province"])], [text(row[f]) for f in ("district", "city", "town")]
+        unit_price = cells.price(row, "deal_price", status)
+        ordered_at = cells.required_time(row, "ordered_at")
+        own = cells.amount(row, "shopee_rebate") if row.has("shopee_rebate") else None
+        platform = cells.total(row, *_PLATFORM_DISCOUNTS)
+        seller = cells.total(row, *_SELLER_DISCOUNTS)
+        fees = cells.total(row, *_FEES)
+        shipping_buyer = cells.total(row, "buyer_shipping")
+        shipping_seller = _shipping_seller(cells, row)
+        province, district = cells.locate(
+            (text(row["province"]),), (text(row["district"]), text(row["city"]), text(row["town"]))
         )
-        full = OrderLine(
+        full = dict(
             channel="shopee",
             order_id=order_id,
             line_id=tracker.line_id(order_id, sku, variation),
@@ -97,8 +83,7 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             shipping_seller=shipping_seller,
             returned_quantity=returned,
             refund=None,  # the order export has no refund amount
-            buyer=pseudonym(
-                key,
+            buyer=cells.buyer(
                 username=text(row["username"]),
                 name=text(row["receiver"]),
                 phone=text(row["phone"]),
@@ -109,8 +94,7 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             order_level=True,
             row=row.number,
         )
-        bare = replace(
-            full,
+        bare = dict(
             seller_discount=rest(seller),
             platform_discount=_plus(own, rest(platform)),
             platform_fees=rest(fees),

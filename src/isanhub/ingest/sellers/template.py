@@ -11,28 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from isanhub.ingest.sellers import places
-from isanhub.ingest.sellers.build import (
-    Tracker,
-    guarded,
-    price,
-    required_count,
-    required_text,
-    required_time,
-    times,
-    total,
-)
+from isanhub.ingest.sellers.build import Tracker, guarded, times
+from isanhub.ingest.sellers.cells import Cells
 from isanhub.ingest.sellers.formats import Row
-from isanhub.ingest.sellers.lines import (
-    CANCELLED,
-    COMPLETED,
-    RETURNED,
-    OrderLine,
-    Problem,
-    map_status,
-)
-from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import BadValue, count, is_empty, text
+from isanhub.ingest.sellers.lines import CANCELLED, COMPLETED, RETURNED, OrderLine, Problem
+from isanhub.ingest.sellers.values import BadValue, is_empty, text
 
 CHANNEL_NAMES = {
     "facebook": "facebook",
@@ -63,26 +46,28 @@ def channel_of(value: str, column: str = "channel / ช่องทาง") -> s
 
 def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[OrderLine]:
     trackers: dict[str, Tracker] = {}
+    cells = Cells(key)
 
     def make(row: Row) -> OrderLine:
-        channel = channel_of(required_text(row, "channel"), row.column("channel"))
+        channel = channel_of(cells.required_text(row, "channel"), row.column("channel"))
         tracker = trackers.setdefault(channel, Tracker(channel))
-        order_id = required_text(row, "order_id")
-        quantity = required_count(row, "quantity")
-        returned = count(row["returned_quantity"], row.column("returned_quantity")) or 0
+        order_id = cells.required_text(row, "order_id")
+        quantity = cells.required_count(row, "quantity")
+        returned = cells.count(row, "returned_quantity") or 0
         status_text = text(row["status"])
-        status = COMPLETED if is_empty(status_text) else map_status(status_text)
+        status = COMPLETED if is_empty(status_text) else cells.status(status_text)
         if status != CANCELLED and 0 < quantity <= returned:
             status = RETURNED  # the whole row came back
         sku = text(row["sku"])
         variation = text(row["variation"])
-        unit_price = price(row, "unit_price", status)
-        ordered_at = required_time(row, "ordered_at")
+        unit_price = cells.price(row, "unit_price", status)
+        ordered_at = cells.required_time(row, "ordered_at")
         amounts = {
-            f: total(row, f) for f in ("discount", "fees", "shipping_buyer", "shipping_seller")
+            f: cells.total(row, f)
+            for f in ("discount", "fees", "shipping_buyer", "shipping_seller")
         }
-        refund = total(row, "refund")
-        province, district = places.locate([text(row["province"])], [text(row["district"])])
+        refund = cells.total(row, "refund")
+        province, district = cells.locate((text(row["province"]),), (text(row["district"]),))
         return OrderLine(
             channel=channel,
             order_id=order_id,
@@ -103,8 +88,8 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             shipping_seller=amounts["shipping_seller"],
             returned_quantity=returned,
             refund=refund,
-            buyer=pseudonym(
-                key, name=text(row["customer"]), phone=text(row["phone"]), channel=channel
+            buyer=cells.buyer(
+                name=text(row["customer"]), phone=text(row["phone"]), channel=channel
             ),
             province=province,
             district=district,

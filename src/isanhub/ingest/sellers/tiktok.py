@@ -10,26 +10,12 @@ describes the columns: a row whose order id is not an id (has spaces) is skipped
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
-from isanhub.ingest.sellers import places
-from isanhub.ingest.sellers.build import (
-    Draft,
-    Tracker,
-    guarded,
-    price,
-    required_count,
-    required_text,
-    required_time,
-    rest,
-    settled,
-    times,
-    total,
-)
+from isanhub.ingest.sellers.build import Draft, Tracker, guarded, rest, settled, times
+from isanhub.ingest.sellers.cells import Cells
 from isanhub.ingest.sellers.formats import Row
-from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem, map_status
-from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import count, text
+from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, OrderLine, Problem
+from isanhub.ingest.sellers.values import text
 
 
 def _plus(line: float | None, order: float | None) -> float | None:
@@ -40,32 +26,33 @@ def _plus(line: float | None, order: float | None) -> float | None:
 
 def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[OrderLine]:
     tracker = Tracker("tiktok")
+    cells = Cells(key)
 
     def make(row: Row) -> Draft | None:
-        order_id = required_text(row, "order_id")
+        order_id = cells.required_text(row, "order_id")
         if len(order_id.split()) > 1:
             return None  # the column descriptions row
         # everything that can fail is read before the line takes an id
-        quantity = required_count(row, "quantity")
-        returned = count(row["returned_quantity"], row.column("returned_quantity")) or 0
+        quantity = cells.required_count(row, "quantity")
+        returned = cells.count(row, "returned_quantity") or 0
         status_text = text(row["status"])
-        status = map_status(status_text)
+        status = cells.status(status_text)
         if status != CANCELLED and 0 < quantity <= returned:
             status = RETURNED
         sku = text(row["sku"]) or text(row["sku_id"])
         variation = text(row["variation"])
-        unit_price = price(row, "unit_price", status)
-        ordered_at = required_time(row, "ordered_at")
-        seller = total(row, "seller_discount")
-        platform = total(row, "platform_discount")
-        order_seller = total(row, "shipping_seller_discount")
-        order_platform = total(row, "shipping_platform_discount", "payment_platform_discount")
-        shipping = total(row, "shipping_after")
-        refund = total(row, "refund")
-        province, district = places.locate(
-            [text(row["province"])], [text(row["district"]), text(row["city"])]
+        unit_price = cells.price(row, "unit_price", status)
+        ordered_at = cells.required_time(row, "ordered_at")
+        seller = cells.total(row, "seller_discount")
+        platform = cells.total(row, "platform_discount")
+        order_seller = cells.total(row, "shipping_seller_discount")
+        order_platform = cells.total(row, "shipping_platform_discount", "payment_platform_discount")
+        shipping = cells.total(row, "shipping_after")
+        refund = cells.total(row, "refund")
+        province, district = cells.locate(
+            (text(row["province"]),), (text(row["district"]), text(row["city"]))
         )
-        full = OrderLine(
+        full = dict(
             channel="tiktok",
             order_id=order_id,
             line_id=tracker.line_id(order_id, sku, variation),
@@ -85,8 +72,7 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             shipping_seller=None,
             returned_quantity=returned,
             refund=refund,
-            buyer=pseudonym(
-                key,
+            buyer=cells.buyer(
                 username=text(row["username"]),
                 name=text(row["recipient"]),
                 phone=text(row["phone"]),
@@ -97,8 +83,7 @@ def lines(rows: Iterable[Row], key: bytes, problems: list[Problem]) -> Iterator[
             order_level=True,
             row=row.number,
         )
-        bare = replace(
-            full,
+        bare = dict(
             seller_discount=seller,
             platform_discount=platform,
             shipping_buyer=rest(shipping),
