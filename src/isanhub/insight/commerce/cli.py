@@ -130,19 +130,28 @@ async def _import(settings: Settings, args: argparse.Namespace) -> int:
                 files,
                 meta=meta,
                 keep_good_rows=args.keep_good_rows,
-                progress=bar.update if bar else None,
+                progress=bar.update if bar is not None else None,
+                phase=(lambda name: _phase(bar, name)) if bar is not None else None,
             ),
         )
     finally:
         for fh, _ in files:
             fh.close()
-        if bar:
+        if bar is not None:
             bar.close()
     if args.json:
         sys.stdout.write(orjson.dumps(out, option=orjson.OPT_INDENT_2).decode() + "\n")
     else:
         print(summary(out))
     return 0 if all(f["status"] in (IMPORTED, DUPLICATE) for f in out["files"]) else 1
+
+
+def _phase(bar: Any, name: str) -> None:
+    """The progress bar's label: which file is read, then the entities being written."""
+    if name == "entities":
+        bar.set_description("บันทึกเอนทิตี/writing entities")
+    else:
+        bar.set_description(f"อ่าน/reading {name.removeprefix('read ')}")
 
 
 def summary(out: dict[str, Any]) -> str:

@@ -61,14 +61,19 @@ class Sellers:
         meta: dict[str, Any] | None = None,
         keep_good_rows: bool = False,
         progress: Callable[[int], None] | None = None,
+        phase: Callable[[str], None] | None = None,
     ) -> dict[str, Any]:
         """Import each file (each is whole or not at all), then write the shop's
-        entities for the days the files touched. The answer is the import report."""
+        entities for the days the files touched. The answer is the import report.
+        ``progress(n)`` counts lines read; ``phase(name)`` says when a file starts
+        ("read NAME") and when the entities are written ("entities")."""
         self.lake.shop_dir(tenant, shop)  # checks the names before any work
         if meta or not self.lake.shop(tenant, shop):
             await asyncio.to_thread(self.lake.set_shop, tenant, shop, **(meta or {}))
         results: list[FileResult] = []
         for file, name in files:
+            if phase:
+                phase(f"read {name}")
             results.append(
                 await asyncio.to_thread(
                     import_file,
@@ -85,6 +90,8 @@ class Sellers:
         out: dict[str, Any] = {"tenant": tenant, "shop": shop}
         out["files"] = [r.as_json() for r in results]
         if touched:
+            if phase:
+                phase("entities")
             since = min(touched)
             own, city = await entities.publish(
                 self.lake, self.store, tenant, shop, self.settings.city_tenant, since
