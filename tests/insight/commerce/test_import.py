@@ -273,3 +273,37 @@ def test_broken_encoding_is_explained_in_thai_and_english(tmp_path: Path, data: 
     assert "อ่านไฟล์ไม่ได้" in result.message and "cannot be read" in result.message
     assert "mapping" not in result.message
     assert not (tmp_path / "t1" / "shop1" / "lines.parquet").exists()
+
+
+def test_a_large_shopee_csv_takes_the_fast_path_to_the_same_lake(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import isanhub.insight.commerce.imports as imports
+
+    rows = [shopee_row(f"A{n // 2}", "ยกเลิกแล้ว" if n % 7 == 0 else "สำเร็จแล้ว",
+                       **{"เลขอ้างอิง SKU (SKU Reference No.)": f"S{n % 5}"})
+            for n in range(400)]  # fmt: skip
+    data = to_csv(SHOPEE_TH, rows)
+    lake = Lake(tmp_path)
+    used = []
+    real = imports.parse_fast
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = real(*args, **kwargs)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(imports, "parse_fast", spy)
+    fast_result = import_file(lake, "t1", "fast", io.BytesIO(data), "o.csv")
+    monkeypatch.setattr(imports, "parse_fast", lambda *a, **k: None)
+    row_result = import_file(lake, "t1", "rows", io.BytesIO(data), "o.csv")
+    assert used == [True]
+    assert (fast_result.lines, fast_result.first_day) == (row_result.lines, row_result.first_day)
+
+    def table(shop: str) -> list[tuple[Any, ...]]:
+        con = lake.connect("t1", shop)
+        return con.execute(
+            "SELECT * EXCLUDE (shop, imported_at) FROM lines ORDER BY line_id"
+        ).fetchall()
+
+    assert table("fast") == table("rows") and len(table("fast")) == 400

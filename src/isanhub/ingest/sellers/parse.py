@@ -14,9 +14,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from isanhub.ingest.mapping import Mapping
-from isanhub.ingest.readers import BadRow, CsvReader, Table, XlsxReader, detect_format
-from isanhub.ingest.sellers import lazada, shopee, template, tiktok
-from isanhub.ingest.sellers.formats import Layout, Row, detect
+from isanhub.ingest.readers import BadRow, CsvReader, FileProblem, Table, XlsxReader, detect_format
+from isanhub.ingest.sellers import fast, fast_shopee, lazada, shopee, template, tiktok
+from isanhub.ingest.sellers.formats import Layout, Row, UnknownFormat, detect
 from isanhub.ingest.sellers.lines import OrderLine, Parsed, Problem
 
 Source = str | os.PathLike[str] | IO[bytes]
@@ -87,3 +87,25 @@ def parse(source: Source, *, key: bytes, name: str | None = None) -> Parsed:
                 file.close()
 
     return Parsed(layout.variant.name, stream(), problems)
+
+
+#: the exports that have a fast path for CSV (fast.py); the others are read row by row
+_FAST: dict[str, Callable[[fast.Columns, bytes], dict[str, Any]]] = {
+    "shopee": fast_shopee.columns,
+}
+
+
+def parse_fast(file: IO[bytes], *, key: bytes, name: str) -> tuple[str, dict[str, Any]] | None:
+    """The format and the lines as columns (the lake's, but kind), when the file is a
+    CSV export the fast path reads exactly; None when parse() must read it (which also
+    words any problem). The file is left at its start."""
+    try:
+        cols = fast.read(file, name)
+        columns = _FAST.get(cols.layout.variant.channel)
+        if columns is None:
+            return None
+        return cols.layout.variant.name, columns(cols, key)
+    except (fast.Fallback, UnknownFormat, FileProblem):
+        return None
+    finally:
+        file.seek(0)

@@ -19,8 +19,10 @@ from operator import attrgetter
 from typing import IO, Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from isanhub.ingest.sellers import FileProblem, OrderLine, UnknownFormat, parse
+from isanhub.ingest.sellers.parse import parse_fast
 from isanhub.insight.commerce.kinds import kind_of
 from isanhub.insight.commerce.lake import Lake, Merge
 from isanhub.insight.commerce.schema import LINE
@@ -120,6 +122,23 @@ def table_of(lines: list[OrderLine], tenant: str, shop: str, source: str) -> pa.
     return pa.Table.from_pydict({name: arrays[name] for name in LINE.names}, schema=LINE)
 
 
+def table_from_columns(columns: dict[str, Any], tenant: str, shop: str, source: str) -> pa.Table:
+    """The lake's table of the fast path's columns (every field but kind and those
+    added here)."""
+    n = len(columns["line_id"])
+    products = pa.array(columns["product"], pa.string()).dictionary_encode()
+    kinds = pa.array([kind_of(p) for p in products.dictionary.to_pylist()], pa.string())
+    now = datetime.now(UTC).replace(tzinfo=None)
+    given = columns | {
+        "tenant": pa.array([tenant] * n, pa.string()),
+        "shop": pa.array([shop] * n, pa.string()),
+        "kind": kinds.take(products.indices),
+        "source": pa.array([source] * n, pa.string()),
+        "imported_at": pa.array([now] * n, pa.timestamp("us")),
+    }
+    return pa.table({f.name: pa.array(given[f.name], f.type) for f in LINE}, schema=LINE)
+
+
 def import_file(
     lake: Lake,
     tenant: str,
@@ -143,8 +162,15 @@ def import_file(
             message=f"ไฟล์นี้นำเข้าแล้วเมื่อ {earlier['at']} ไม่มีอะไรเปลี่ยน / this file was "
             f"already imported at {earlier['at']} (same content): nothing changed",
         )
+    key = lake.key(tenant)
+    found = parse_fast(file, key=key, name=source)
+    if found is not None and len(found[1]["line_id"]):
+        table = table_from_columns(found[1], tenant, shop, source)
+        if progress:
+            progress(table.num_rows)
+        return _write(lake, tenant, shop, fingerprint, found[0], table, [])
     try:
-        parsed = parse(file, key=lake.key(tenant), name=source)
+        parsed = parse(file, key=key, name=source)
         lines: list[OrderLine] = []
         for line in parsed.lines:
             lines.append(line)
@@ -176,11 +202,25 @@ def import_file(
             problems=problems,
         )
     table = table_of(lines, tenant, shop, source)
-    record = {"file": source, "sha256": fingerprint, "format": parsed.format}
+    return _write(lake, tenant, shop, fingerprint, parsed.format, table, problems)
+
+
+def _write(
+    lake: Lake,
+    tenant: str,
+    shop: str,
+    fingerprint: str,
+    fmt: str,
+    table: pa.Table,
+    problems: list[str],
+) -> FileResult:
+    """Merge the file's lines into the shop's, under its lock."""
+    source = table.column("source")[0].as_py()
+    record = {"file": source, "sha256": fingerprint, "format": fmt}
     record["at"] = datetime.now(UTC).isoformat(timespec="seconds")
     with lake.locked(tenant, shop) as folder:
         if lake.seen(tenant, shop, fingerprint):  # imported meanwhile by another process
-            return FileResult(source, DUPLICATE, parsed.format, message="already imported")
-        merged = lake.merge(folder, table, record | {"lines": len(lines)})
-    first = min(line.ordered_at for line in lines).astimezone(BKK).date()
-    return FileResult(source, IMPORTED, parsed.format, len(lines), merged, first, problems)
+            return FileResult(source, DUPLICATE, fmt, message="already imported")
+        merged = lake.merge(folder, table, record | {"lines": table.num_rows})
+    first = pc.min(table.column("ordered_at")).as_py().date()
+    return FileResult(source, IMPORTED, fmt, table.num_rows, merged, first, problems)
