@@ -7,8 +7,11 @@ import io
 import random
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from isanhub.ingest.sellers import fast, fast_shopee, parse
 from isanhub.insight.commerce.imports import _columns
@@ -125,7 +128,9 @@ def test_the_fast_path_gives_the_row_parsers_lines(seed: int, thai: bool) -> Non
 @pytest.mark.parametrize(
     ("column", "bad"),
     [("Deal Price", "12,50"), ("Quantity", "1.5"), ("Order Creation Date", "2026-02-30 10:00"),
-     ("Order ID", ""), ("Order Creation Date", "garbage"), ("Commission Fee", "abc")],
+     ("Order ID", ""), ("Order Creation Date", "garbage"), ("Commission Fee", "abc"),
+     ("Order Creation Date", "2026-11-11 24:00"), ("Order Creation Date", "2026-04-31 10:00"),
+     ("Order Creation Date", "2026-11-00 10:00"), ("Order Creation Date", "2026-11-11 10:60")],
 )  # fmt: skip
 def test_a_cell_the_row_parser_refuses_sends_the_file_to_it(column: str, bad: str) -> None:
     rows = export(11, thai=False, rows=300)
@@ -141,3 +146,13 @@ def test_rows_of_another_width_and_xlsx_fall_back() -> None:
         fast.read(io.BytesIO(data), "orders.csv")
     with pytest.raises(fast.Fallback):
         fast.read(io.BytesIO(b"PK\x03\x04rest"), "orders.xlsx")
+
+
+@given(st.lists(st.one_of(
+    st.floats(min_value=-1e11, max_value=1e11, allow_nan=False),
+    st.integers(0, 10**9).map(lambda k: k / 1000),  # halves in the third decimal
+    st.integers(0, 10**9).map(lambda k: k / 100),
+), max_size=50))  # fmt: skip
+def test_py_round_is_pythons_round(values: list[float]) -> None:
+    got = fast.py_round(np.array(values, dtype=np.float64))
+    assert got.tolist() == [round(v, 2) for v in values]

@@ -16,6 +16,9 @@ both paths on generated files, clean and messy.
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -24,11 +27,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
-from isanhub.ingest.mapping import Mapping
-from isanhub.ingest.readers import CsvReader, detect_format
+from isanhub.ingest.readers import detect_format, sniff_delimiter
 from isanhub.ingest.sellers.formats import Layout, detect
 from isanhub.ingest.sellers.values import BadValue, text
 
+_SAMPLE = 1 << 16  # bytes read to find the delimiter, as readers.CsvReader reads them
 _SEP = "\x1f"  # joins the cells of a multi-column key; a cell holding it falls back
 
 
@@ -51,7 +54,7 @@ class Columns:
         """The field's cells; an absent field reads as empty cells (as Row gives None,
         and every conversion treats None and "" alike)."""
         if not self.has(field):
-            return pa.array([""] * self.n, pa.string()) if self.n else pa.array([], pa.string())
+            return pa.repeat(pa.scalar("", pa.string()), self.n)
         return self._table.column(self.layout.positions[field]).combine_chunks()
 
     def _unique(
@@ -95,55 +98,87 @@ def take(index: np.ndarray, values: Sequence[Any], kind: pa.DataType) -> pa.Arra
 
 def read(file: IO[bytes], name: str) -> Columns:
     """The export's layout and columns; Fallback when it is not a CSV the fast path can
-    read exactly (the layout is detected from the same header the row parser reads)."""
+    read exactly. The encoding is decided as readers.detect_encoding decides it (a BOM,
+    else UTF-8 when the whole file is valid UTF-8, else Windows-874), the delimiter as
+    readers.sniff_delimiter, the header is the first non-empty record, as for the row
+    parser."""
     file.seek(0)
-    head = file.read(8)
+    head = file.read(_SAMPLE)
     file.seek(0)
-    if detect_format(name, head) == "xlsx":
+    if detect_format(name, head[:8]) == "xlsx":
         raise Fallback("XLSX is read row by row")
-    reader = CsvReader(file, Mapping(source=name))
-    layout = detect(reader.header)
-    file.seek(0)
-    first = file.readline()
-    file.seek(0)
-    if not first.strip(b"\xef\xbb\xbf\r\n\t "):
-        raise Fallback("the header is not on the first line")
-    width = len(reader.header)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise Fallback("UTF-16 is read row by row")
+    for encoding in ("utf-8", "cp874"):
+        try:
+            table = _split(file, head, encoding)
+        except pa.ArrowInvalid as exc:
+            if encoding == "utf-8" and "UTF8" in str(exc):
+                continue  # not UTF-8 throughout: Windows-874, as detect_encoding decides
+            raise Fallback(f"Arrow cannot read the file exactly: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise Fallback(f"not {encoding} text: {exc}") from None
+        finally:
+            file.seek(0)
+        break
+    header = [str(c).strip().lstrip("\ufeff") for c in table.slice(0, 1).to_pylist()[0].values()]
+    return Columns(detect(header), table.slice(1))
+
+
+def _split(file: IO[bytes], head: bytes, encoding: str) -> pa.Table:
+    """The file read in parallel blocks, which assumes no newline inside a quoted cell;
+    a file that has one splits a row in two of the wrong width (every export has more
+    than two columns), which Arrow refuses: it is then read again in one piece."""
     try:
-        table = pacsv.read_csv(
-            file,
-            read_options=pacsv.ReadOptions(
-                encoding=reader.encoding,
-                skip_rows=1,
-                column_names=[f"c{i}" for i in range(width)],
-                block_size=1 << 24,
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=reader.delimiter, newlines_in_values=True, ignore_empty_lines=True
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={f"c{i}": pa.string() for i in range(width)},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise Fallback(f"Arrow cannot read the file exactly: {exc}") from None
-    finally:
-        file.seek(0)
-    return Columns(layout, table)
+        return _arrow(file, head, encoding, newlines=False)
+    except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc):
+            raise
+    file.seek(0)
+    return _arrow(file, head, encoding, newlines=True)
+
+
+def _arrow(file: IO[bytes], head: bytes, encoding: str, *, newlines: bool) -> pa.Table:
+    text = head.decode(encoding, errors="replace")
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = sniff_delimiter(first)
+    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    width = len(next((r for r in records if r), []))
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.read_csv(
+        file,
+        read_options=pacsv.ReadOptions(
+            # UTF-8 is read natively (a BOM stays in the first header cell, stripped as
+            # the row parser strips it); Windows-874 is transcoded by Python's codec
+            encoding="utf8" if encoding == "utf-8" else encoding,
+            column_names=names,
+            block_size=1 << 24,
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=newlines, ignore_empty_lines=True
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
 
 
 # -- numbers, as the row parsers compute them -----------------------------------------
 
 
 def py_round(x: np.ndarray, digits: int = 2) -> np.ndarray:
-    """Python's round() of each value (numpy's rounds differently at some halves),
-    computed once per distinct value; NaN stays NaN."""
-    out = np.full(x.shape, np.nan)
-    known = ~np.isnan(x)
-    uniques, back = np.unique(x[known], return_inverse=True)
-    out[known] = np.array([round(float(u), digits) for u in uniques])[back]
+    """Python's round() of each value; NaN stays NaN. A value already on the grid
+    (rint(x·10ᵈ)/10ᵈ == x: the double nearest a number of that many decimals) is its own
+    round(); the others, where numpy's rounding may differ from Python's at halves, are
+    rounded by Python once per distinct value."""
+    scale = 10.0**digits
+    out = x.copy()
+    off = ~np.isnan(x) & (np.rint(x * scale) / scale != x)
+    if off.any():
+        uniques, back = np.unique(x[off], return_inverse=True)
+        out[off] = np.array([round(float(u), digits) for u in uniques])[back]
     return out
 
 
@@ -156,6 +191,8 @@ def occurrences(keys: pa.Array) -> np.ndarray:
     """For each row, how many rows before it (plus one) have the same key: the ``n`` of
     build.Tracker.line_id."""
     ids = keys.dictionary_encode().indices.to_numpy(zero_copy_only=False)
+    if len(ids) == 0 or np.bincount(ids).max() == 1:
+        return np.ones(len(ids), dtype=np.int64)  # every key once: the usual export
     order = np.argsort(ids, kind="stable")
     sorted_ids = ids[order]
     starts = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]]

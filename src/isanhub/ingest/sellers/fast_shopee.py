@@ -75,9 +75,12 @@ def _times(cols: Columns) -> pa.Array:
     usual = pc.match_substring_regex(raw, _USUAL)
     parsed = pc.strptime(raw, format="%Y-%m-%d %H:%M", unit="us", error_is_null=True)
     # Arrow rolls impossible dates over (30 February → 2 March): a cell counts as read
-    # only when the time, written back, is the cell itself
-    back = pc.strftime(parsed, format="%Y-%m-%d %H:%M")
-    quick = pc.and_(pc.and_(usual, pc.is_valid(parsed)), pc.equal(back, raw))
+    # only when the time's month, day, hour and minute are the cell's own
+    shaped = pc.if_else(usual, raw, "2000-01-01 00:00")
+    quick = pc.and_(usual, pc.is_valid(parsed))
+    for part, start in ((pc.month, 5), (pc.day, 8), (pc.hour, 11), (pc.minute, 14)):
+        written = pc.cast(pc.utf8_slice_codeunits(shaped, start, start + 2), pa.int64())
+        quick = pc.and_(quick, pc.equal(pc.cast(part(parsed), pa.int64()), written))
     quick = pc.fill_null(quick, False).to_numpy(zero_copy_only=False)
     out = pc.cast(pc.fill_null(parsed, 0), pa.int64()).to_numpy(zero_copy_only=False)
     out = out.astype(np.float64)

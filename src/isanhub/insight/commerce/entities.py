@@ -32,6 +32,7 @@ from isanhub.store.base import Store
 
 BKK = timezone(timedelta(hours=7))
 PROVIDER = "seller-import"
+_OFFSET = 7 * 3600  #: Bangkok is UTC+7: a local midnight is this many seconds before UTC's
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -101,26 +102,26 @@ def shop_items(
 def _sales(
     con: duckdb.DuckDBPyConnection, shop: str, shop_id: str, since: date | None
 ) -> Iterator[Item]:
+    """One SalesRecord per product and channel; its series are gathered in DuckDB (a
+    list per series, days in order, times as the epoch seconds of local midnights)."""
     rows = con.execute(
-        """SELECT coalesce(nullif(sku, ''), product) AS pk, any_value(sku) AS sku, channel,
-                  CAST(ordered_at AS DATE) AS day,
-                  count(DISTINCT order_id) FILTER (WHERE status <> 'cancelled'),
-                  coalesce(sum(quantity) FILTER (WHERE status <> 'cancelled'), 0),
-                  coalesce(sum(gross) FILTER (WHERE status <> 'cancelled'), 0)
-           FROM lines WHERE ? IS NULL OR ordered_at >= ?
-           GROUP BY pk, channel, day ORDER BY pk, channel, day""",
-        [since, since],
+        """WITH daily AS (
+               SELECT coalesce(nullif(sku, ''), product) AS pk, any_value(sku) AS sku, channel,
+                      CAST(ordered_at AS DATE) AS day,
+                      count(DISTINCT order_id) FILTER (WHERE status <> 'cancelled') AS orders,
+                      coalesce(sum(quantity) FILTER (WHERE status <> 'cancelled'), 0) AS units,
+                      coalesce(sum(gross) FILTER (WHERE status <> 'cancelled'), 0) AS gmv
+               FROM lines WHERE ? IS NULL OR ordered_at >= ?
+               GROUP BY pk, channel, day
+           )
+           SELECT pk, any_value(sku), channel,
+                  list(CAST(epoch(CAST(day AS TIMESTAMP)) AS BIGINT) - ? ORDER BY day),
+                  list(orders ORDER BY day), list(units ORDER BY day),
+                  list(round(gmv, 2) ORDER BY day)
+           FROM daily GROUP BY pk, channel ORDER BY pk, channel""",
+        [since, since, _OFFSET],
     ).fetchall()
-    current: tuple[str, str] | None = None
-    times: list[int] = []
-    orders: list[int] = []
-    units: list[int] = []
-    gmv: list[float] = []
-    sku = ""
-
-    def item() -> Item:
-        assert current is not None
-        pk, channel = current
+    for pk, sku, channel, times, orders, units, gmv in rows:
         key = product_key(sku or "", pk)
         entity = {
             "id": f"urn:ngsi-ld:SalesRecord:{shop}:{key}:{channel}",
@@ -131,20 +132,12 @@ def _sales(
             "refProduct": _rel(f"urn:ngsi-ld:Product:{shop}:{key}"),
             "dataProvider": _prop(PROVIDER),
         }
-        series = [Series("orders", times, orders), Series("units", times, units)]
-        return Item(entity, [*series, Series("gmv", times, gmv)]).finish()
-
-    for pk, row_sku, channel, day, n_orders, n_units, day_gmv in rows:
-        if (pk, channel) != current:
-            if current is not None:
-                yield item()
-            current, sku, times, orders, units, gmv = (pk, channel), row_sku, [], [], [], []
-        times.append(midnight(day))
-        orders.append(int(n_orders))
-        units.append(int(n_units))
-        gmv.append(round(float(day_gmv), 2))
-    if current is not None:
-        yield item()
+        series = [
+            Series("orders", times, orders),
+            Series("units", times, [int(u) for u in units]),
+            Series("gmv", times, [float(g) for g in gmv]),
+        ]
+        yield Item(entity, series).finish()
 
 
 def city_items(lake: Lake, province_code: str, province_en: str | None) -> Iterator[Item]:

@@ -145,11 +145,13 @@ class Lake:
             else:
                 con.register("held", LINE.empty_table())
             same = " AND ".join(f"h.{c} IS NOT DISTINCT FROM i.{c}" for c in _CONTENT)
-            new, unchanged = con.execute(
-                f"""SELECT count(*) FILTER (WHERE h.line_id IS NULL),
-                           count(*) FILTER (WHERE h.line_id IS NOT NULL AND {same})
-                    FROM incoming i LEFT JOIN held h USING (line_id)"""
-            ).fetchone() or (0, 0)
+            new, unchanged = table.num_rows, 0  # a shop's first file: all new
+            if target.exists():
+                new, unchanged = con.execute(
+                    f"""SELECT count(*) FILTER (WHERE h.line_id IS NULL),
+                               count(*) FILTER (WHERE h.line_id IS NOT NULL AND {same})
+                        FROM incoming i LEFT JOIN held h USING (line_id)"""
+                ).fetchone() or (0, 0)
             temporary = folder / "lines.parquet.new"
             con.execute(
                 f"""COPY (SELECT * FROM held WHERE line_id NOT IN (SELECT line_id FROM incoming)
