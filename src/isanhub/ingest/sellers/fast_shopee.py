@@ -162,7 +162,7 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
     alive = pc.invert(pc.is_in(status, pa.array([CANCELLED, RETURNED])))
     level = order_level(orders, alive.to_numpy(zero_copy_only=False))
     return {
-        "channel": pa.array(["shopee"] * n, pa.string()),
+        "channel": pa.repeat(pa.scalar("shopee", pa.string()), n),
         "order_id": orders,
         "line_id": line_ids,
         "status": status,

@@ -130,13 +130,19 @@ def table_from_columns(columns: dict[str, Any], tenant: str, shop: str, source: 
     kinds = pa.array([kind_of(p) for p in products.dictionary.to_pylist()], pa.string())
     now = datetime.now(UTC).replace(tzinfo=None)
     given = columns | {
-        "tenant": pa.array([tenant] * n, pa.string()),
-        "shop": pa.array([shop] * n, pa.string()),
+        "tenant": pa.repeat(pa.scalar(tenant, pa.string()), n),
+        "shop": pa.repeat(pa.scalar(shop, pa.string()), n),
         "kind": kinds.take(products.indices),
-        "source": pa.array([source] * n, pa.string()),
-        "imported_at": pa.array([now] * n, pa.timestamp("us")),
+        "source": pa.repeat(pa.scalar(source, pa.string()), n),
+        "imported_at": pa.repeat(pa.scalar(now, pa.timestamp("us")), n),
     }
-    return pa.table({f.name: pa.array(given[f.name], f.type) for f in LINE}, schema=LINE)
+    return pa.table({f.name: _typed(given[f.name], f.type) for f in LINE}, schema=LINE)
+
+
+def _typed(values: Any, kind: pa.DataType) -> pa.Array:
+    if isinstance(values, pa.Array | pa.ChunkedArray) and values.type == kind:
+        return values
+    return pa.array(values, kind)
 
 
 def import_file(

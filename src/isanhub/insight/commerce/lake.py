@@ -155,8 +155,7 @@ class Lake:
             temporary = folder / "lines.parquet.new"
             con.execute(
                 f"""COPY (SELECT * FROM held WHERE line_id NOT IN (SELECT line_id FROM incoming)
-                          UNION ALL SELECT * FROM incoming
-                          ORDER BY ordered_at, line_id)
+                          UNION ALL SELECT * FROM incoming)
                     TO '{_sql_path(temporary)}' (FORMAT parquet, COMPRESSION zstd)"""
             )
             total = con.execute("SELECT count(*) FROM read_parquet(?)", [str(temporary)]).fetchone()
