@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from isanhub.ingest.sellers import fast, fast_shopee, parse
+from isanhub.ingest.sellers import fast, fast_fields, fast_shopee, parse
 from isanhub.insight.commerce.imports import _columns
 from isanhub.insight.commerce.schema import LINE
 
@@ -154,5 +154,5 @@ def test_rows_of_another_width_and_xlsx_fall_back() -> None:
     st.integers(0, 10**9).map(lambda k: k / 100),
 ), max_size=50))  # fmt: skip
 def test_py_round_is_pythons_round(values: list[float]) -> None:
-    got = fast.py_round(np.array(values, dtype=np.float64))
+    got = fast_fields.py_round(np.array(values, dtype=np.float64))
     assert got.tolist() == [round(v, 2) for v in values]
