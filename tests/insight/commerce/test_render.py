@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import subprocess
@@ -193,3 +194,28 @@ def test_font_search_prefers_known_thai_fonts(tmp_path: Path) -> None:
     assert find_font(None, dirs=[tmp_path]).name == "Loma.ttf"
     explicit = tmp_path / "tlwg" / "Garuda.ttf"
     assert find_font(str(explicit), dirs=[tmp_path]) == explicit
+
+
+def _at_most(items: list[Any], n: int) -> list[Any]:
+    """The list repeated up to ``n`` items (what the JSON allows at most)."""
+    return [copy.deepcopy(items[i % len(items)]) for i in range(n)] if items else items
+
+
+@pytest.mark.parametrize("lang", ["th", "en"])
+def test_the_pdf_is_one_page_even_when_every_list_is_full(
+    report: dict[str, Any], font: Path, lang: str
+) -> None:
+    assert build_pdf(report, lang, str(font)).page_no() == 1
+    full = copy.deepcopy(report)
+    full["advice"] = _at_most(full["advice"], 30)
+    products = full["products"]
+    products["ranking"] = {ch: _at_most(v, 10) for ch, v in products["ranking"].items()}
+    products["rising"] = _at_most(products["rising"], 10)
+    products["falling"] = _at_most(products["falling"], 10)
+    full["price"]["rows"] = _at_most(full["price"]["rows"], 20)
+    full["outlook"]["series"] = _at_most(full["outlook"]["series"], 10)
+    full["creators"]["rows"] = _at_most(full["creators"]["rows"], 10)
+    full["buyers"]["provinces"] = _at_most(full["buyers"]["provinces"], 77)
+    full["buyers"]["districts"] = _at_most(full["buyers"]["districts"], 20)
+    full["time"]["campaigns"] = _at_most(full["time"]["campaigns"], 8)
+    assert build_pdf(full, lang, str(font)).page_no() == 1

@@ -125,7 +125,7 @@ def _products(report: dict[str, Any], lang: str) -> list[str]:
     return out
 
 
-def _last_year(campaigns: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:
+def last_year(campaigns: list[dict[str, Any]], report: dict[str, Any]) -> list[dict[str, Any]]:
     """The campaigns of the twelve months up to the report's day."""
     try:
         end = date.fromisoformat(str(report.get("asOf")))
@@ -157,9 +157,7 @@ def _time(report: dict[str, Any], lang: str) -> list[str]:
         )
     # Only the last twelve months, and one sentence each for the campaign that lifted
     # sales most and the one that did least: two years of exports hold eight campaigns.
-    recent = [
-        c for c in _last_year(sec.get("campaigns") or [], report) if c.get("lift") is not None
-    ]
+    recent = [c for c in last_year(sec.get("campaigns") or [], report) if c.get("lift") is not None]
     best = max(recent, key=lambda c: c["lift"], default=None)
     worst = min(recent, key=lambda c: c["lift"], default=None)
     if best is not None and best["lift"] >= CAMPAIGN_UP:

@@ -1,4 +1,4 @@
-"""The seller report as a one- or two-page A4 PDF, drawn with fpdf2.
+"""The seller report as a one-page A4 PDF (to print for the workshop), drawn with fpdf2.
 
 Thai needs two things the PDF core fonts lack: a Thai TrueType font, and text shaping
 (uharfbuzz) so that vowels above and below and tone marks sit on their consonant
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -113,8 +114,8 @@ class ReportPDF(FPDF):
     def __init__(self, font: Path) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.texts: list[str] = []
-        self.set_margins(12, 12, 12)
-        self.set_auto_page_break(True, margin=12)
+        self.set_margins(10, 10, 10)
+        self.set_auto_page_break(True, margin=10)
         self.add_font(FAMILY, "", str(font))
         self.add_font(FAMILY, "B", str(bold_of(font) or font))
         self.set_text_shaping(True)
@@ -138,11 +139,25 @@ class ReportPDF(FPDF):
         self.multi_cell(0, h or size * 0.5, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(*INK)
 
+    @contextmanager
+    def column(self, x: float, width: float, top: float) -> Iterator[None]:
+        """Draw the block's sections in a column from ``top``: every section lays out
+        between the margins, so narrowing them makes a column."""
+        left, right = self.l_margin, self.r_margin
+        self.set_left_margin(x)
+        self.set_right_margin(self.w - x - width)
+        self.set_xy(x, top)
+        try:
+            yield
+        finally:
+            self.set_left_margin(left)
+            self.set_right_margin(right)
+
     def heading(self, text: str) -> None:
-        if self.get_y() > self.h - 40:
+        if self.get_y() > self.h - 30:
             self.add_page()
-        self.ln(2)
-        self.text_line(text, 12, bold=True, colour=ACCENT, h=7)
+        self.ln(1.5)
+        self.text_line(text, 10.5, bold=True, colour=ACCENT, h=5.5)
         self.set_draw_color(*ACCENT)
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
         self.ln(1)
@@ -168,8 +183,12 @@ class ReportPDF(FPDF):
         widths: Sequence[float],
         numeric: Sequence[int] = (),
     ) -> None:
-        """A compact table; long cells are cut to the column width."""
-        h = 5.0
+        """A compact table; long cells are cut to their width, and the widths shrink in
+        proportion when the table is wider than the space between the margins."""
+        h = 4.4
+        room = self.w - self.l_margin - self.r_margin
+        if sum(widths) > room:
+            widths = [w * room / sum(widths) for w in widths]
         if self.get_y() + h * (len(rows) + 1) > self.h - 12 and len(rows) < 12:
             self.add_page()
         self.set_fill_color(240, 253, 250)

@@ -13,7 +13,7 @@ from isanhub.insight.commerce.schema import MIN_SELLERS
 if TYPE_CHECKING:
     from isanhub.insight.commerce.pdf import ReportPDF
 
-TOP = 6  #: rows per table on paper
+TOP = 4  #: rows per table on paper (two columns of one A4 page)
 
 
 def products(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
@@ -101,27 +101,27 @@ def price(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
     if not rows:
         return first._none(pdf, lang)
     n = s.get("minSellers") or MIN_SELLERS
-    head = [
-        tx.t(f"col.{c}", lang) for c in ("product", "price", "market", "market_range", "position")
-    ]
+    # the page's half width holds four columns: the market's median is left to the
+    # HTML page and the JSON, its usual range (p25-p75) stays
+    head = [tx.t(f"col.{c}", lang) for c in ("product", "price", "market_range", "position")]
     body = []
     for r in rows[:TOP]:
         m = r.get("market")
         market = (
-            [tx.baht(m.get("median")), f"{tx.baht(m.get('p25'))}–{tx.baht(m.get('p75'))}"]
+            [f"{tx.baht(m.get('p25'), 0)}–{tx.num(m.get('p75'))}"]
             if m
-            else [tx.t("note.market_cell", lang, n=n), tx.DASH]
+            else [tx.t("note.market_cell", lang, n=n)]
         )
         pos = r.get("position")
         body.append(
             [
                 r.get("product") or r.get("sku") or "",
-                tx.baht(r.get("price")),
+                tx.baht(r.get("price"), 0),
                 *market,
                 tx.t(f"position.{pos}", lang) if pos else tx.DASH,
             ]
         )
-    pdf.data_table(head, body, [66, 24, 34, 36, 26], numeric=(1, 2, 3))
+    pdf.data_table(head, body, [34, 16, 24, 20], numeric=(1, 2))
     if any(not r.get("market") for r in rows[:TOP]):
         pdf.text_line(tx.t("note.market_hidden", lang, n=n), 7, colour=first.MUTED, h=3.6)
 
@@ -184,15 +184,27 @@ def creators(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
 
 
 def draw(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
-    """Every section, in the order of the HTML page."""
+    """Every section on one page, in the order of the HTML page: the header, the advice,
+    channels and time across the page, then two columns (products and buyers; price,
+    outlook and creators)."""
     first.header(pdf, report, lang)
     first.advice(pdf, report, lang)
     first.channels(pdf, report, lang)
     first.time(pdf, report, lang)
-    products(pdf, report, lang)
-    buyers(pdf, report, lang)
-    price(pdf, report, lang)
-    outlook(pdf, report, lang)
-    creators(pdf, report, lang)
+    gap = 6.0
+    width = (pdf.w - pdf.l_margin - pdf.r_margin - gap) / 2
+    top, page = pdf.get_y(), pdf.page_no()
+    with pdf.column(pdf.l_margin, width, top):
+        products(pdf, report, lang)
+        buyers(pdf, report, lang)
+    left = (pdf.page_no(), pdf.get_y())
+    pdf.page = page
+    with pdf.column(pdf.l_margin + width + gap, width, top):
+        price(pdf, report, lang)
+        outlook(pdf, report, lang)
+        creators(pdf, report, lang)
+    right = (pdf.page_no(), pdf.get_y())
+    pdf.page, end = max(left, right)
+    pdf.set_xy(pdf.l_margin, end)
     pdf.ln(2)
     pdf.text_line(tx.t("report.footer", lang), 7, colour=first.MUTED, h=3.6)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from isanhub.insight.commerce import texts as tx
+from isanhub.insight.commerce.advice import last_year
 from isanhub.insight.commerce.advice import section as sec
 from isanhub.insight.commerce.charts import shade
 from isanhub.insight.commerce.html import advice_for
@@ -19,6 +20,9 @@ if TYPE_CHECKING:
     from isanhub.insight.commerce.pdf import ReportPDF
 
 MUTED = (107, 114, 128)
+
+
+ADVICE = 6  #: sentences of advice on paper (the most important come first)
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:
@@ -56,8 +60,8 @@ def advice(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
     items = advice_for(report, lang)
     if not items:
         pdf.text_line(tx.t("report.no_advice", lang), 8, colour=MUTED)
-    for a in items[:12]:
-        pdf.text_line("• " + a["text"], 8.5, h=4.4)
+    for a in items[:ADVICE]:
+        pdf.text_line("• " + a["text"], 8, h=4)
 
 
 def bars(
@@ -69,7 +73,7 @@ def bars(
     pdf.set_xy(x, y)
     pdf.cell(w, 4.5, title)
     pdf.texts.append(title)
-    label_w, value_w, row = 24.0, 20.0, 5.0
+    label_w, value_w, row = 24.0, 20.0, 4.2
     top = max([abs(v) for _, v, _ in items if v is not None] or [0.0]) or 1.0
     for i, (label, value, shown) in enumerate(items):
         ry = y + 5 + i * row
@@ -133,7 +137,7 @@ def channels(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
 
 def heatmap(pdf: ReportPDF, grid: list[list[int]], lang: str) -> None:
     """The 7 × 24 grid as coloured cells, weekday labels left, every third hour on top."""
-    cw, ch, left = 5.6, 4.2, 12.0
+    cw, ch, left = 5.6, 3.4, 12.0
     if pdf.get_y() + 8 * ch + 6 > pdf.h - 12:
         pdf.add_page()
     x0, y0 = pdf.l_margin + left, pdf.get_y() + 4
@@ -158,7 +162,10 @@ def time(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
     s = sec(report, "time")
     grid = valid_grid(s.get("heatmap"))
     slots = s.get("bestSlots") or []
-    campaigns = [c for c in s.get("campaigns") or [] if c.get("lift") is not None]
+    # the twelve months up to the report's day, as the advice reads them
+    campaigns = [
+        c for c in last_year(s.get("campaigns") or [], report) if c.get("lift") is not None
+    ]
     if not grid and not slots and not campaigns:
         return _none(pdf, lang)
     if grid:
