@@ -156,3 +156,10 @@ def test_rows_of_another_width_and_xlsx_fall_back() -> None:
 def test_py_round_is_pythons_round(values: list[float]) -> None:
     got = fast_fields.py_round(np.array(values, dtype=np.float64))
     assert got.tolist() == [round(v, 2) for v in values]
+
+
+def test_a_count_the_lake_cannot_hold_goes_to_the_row_parser() -> None:
+    rows = export(13, thai=False, rows=20)
+    rows[5][SHOPEE_EN.index("Quantity")] = "3,000,000,000"
+    with pytest.raises(fast.Fallback):
+        fast_shopee.columns(fast.read(io.BytesIO(to_csv(SHOPEE_EN, rows)), "o.csv"), KEY)

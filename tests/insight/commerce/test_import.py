@@ -307,3 +307,10 @@ def test_a_large_shopee_csv_takes_the_fast_path_to_the_same_lake(
         ).fetchall()
 
     assert table("fast") == table("rows") and len(table("fast")) == 400
+
+
+def test_a_quantity_beyond_the_lake_is_refused_clearly(tmp_path: Path) -> None:
+    data = to_csv(TEMPLATE, [template_row("F1", quantity="3,000,000,000")])
+    result = load(Lake(tmp_path), data, "big.csv")
+    assert result.status == REJECTED and "too large" in result.message
+    assert not (tmp_path / "t1" / "shop1" / "lines.parquet").exists()

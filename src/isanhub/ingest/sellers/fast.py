@@ -50,6 +50,22 @@ class Columns:
     def has(self, field: str) -> bool:
         return field in self.layout.positions
 
+    def filter(self, keep: np.ndarray) -> Columns:
+        """Only the rows ``keep`` marks: the rows a row parser skips (TikTok's column
+        descriptions) must be gone before line ids and order-level lines are counted.
+        Columns the layout does not use are never read: they become nulls, not copies."""
+        mask = pa.array(keep, pa.bool_())
+        used = set(self.layout.positions.values())
+        size = int(np.count_nonzero(keep))
+        table = pa.table(
+            [
+                column.filter(mask) if i in used else pa.nulls(size, pa.string())
+                for i, column in enumerate(self._table.columns)
+            ],
+            names=self._table.column_names,
+        )
+        return Columns(self.layout, table)
+
     def raw(self, field: str) -> pa.Array:
         """The field's cells; an absent field reads as empty cells (as Row gives None,
         and every conversion treats None and "" alike)."""

@@ -16,9 +16,10 @@ import pyarrow.compute as pc
 from isanhub.ingest.sellers import places as place_names
 from isanhub.ingest.sellers.fast import Columns, Fallback, take
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, map_status
-from isanhub.ingest.sellers.values import money, text, when
+from isanhub.ingest.sellers.values import count, money, text, when
 
 BKK = timezone(timedelta(hours=7))
+INT32 = 2**31 - 1  #: the lake's quantities are int32
 EPOCH = datetime(1970, 1, 1)
 
 
@@ -200,3 +201,13 @@ def line_ids(channel: str, orders: pa.Array, sku: pa.Array, variation: pa.Array)
     key = pc.binary_join_element_wise(orders, sku, variation, "|")
     nth = pa.array(occurrences(key)).cast(pa.string())
     return pc.binary_join_element_wise(pa.scalar(channel), key, nth, "|")
+
+
+def units(cols: Columns, field: str) -> np.ndarray:
+    """values.count of every cell (NaN when empty); Fallback for a count the lake's
+    int32 column cannot hold (the row path fails on it too, and a silent wrap-around
+    would be worse)."""
+    found = cols.numbers(field, count)
+    if np.any(found > INT32):
+        raise Fallback(f"{field} too large for the lake")
+    return found

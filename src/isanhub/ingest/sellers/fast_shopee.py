@@ -28,11 +28,12 @@ from isanhub.ingest.sellers.fast_fields import (
     status,
     times,
     total,
+    units,
 )
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED
 from isanhub.ingest.sellers.pseudonym import pseudonym
 from isanhub.ingest.sellers.shopee import _FEES, _PLATFORM_DISCOUNTS, _SELLER_DISCOUNTS
-from isanhub.ingest.sellers.values import count, money, text
+from isanhub.ingest.sellers.values import money, text
 
 
 def columns(cols: Columns, key: bytes) -> dict[str, Any]:
@@ -42,10 +43,10 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
     orders = cols.strings("order_id")
     if pc.any(pc.equal(orders, "")).as_py():
         raise Fallback("an order without its id")
-    quantity = cols.numbers("quantity", count)
+    quantity = units(cols, "quantity")
     if np.isnan(quantity).any():
         raise Fallback("a line without its quantity")
-    returned = np.nan_to_num(cols.numbers("returned_quantity", count), nan=0.0)
+    returned = np.nan_to_num(units(cols, "returned_quantity"), nan=0.0)
     state = status(cols, "status", quantity, returned)
     sku_text = cols.strings("sku")
     sku = pc.if_else(pc.equal(sku_text, ""), cols.strings("parent_sku"), sku_text)

@@ -15,7 +15,16 @@ from typing import IO, Any
 
 from isanhub.ingest.mapping import Mapping
 from isanhub.ingest.readers import BadRow, CsvReader, FileProblem, Table, XlsxReader, detect_format
-from isanhub.ingest.sellers import fast, fast_shopee, lazada, shopee, template, tiktok
+from isanhub.ingest.sellers import (
+    fast,
+    fast_shopee,
+    fast_template,
+    fast_tiktok,
+    lazada,
+    shopee,
+    template,
+    tiktok,
+)
 from isanhub.ingest.sellers.formats import Layout, Row, UnknownFormat, detect
 from isanhub.ingest.sellers.lines import OrderLine, Parsed, Problem
 
@@ -92,6 +101,8 @@ def parse(source: Source, *, key: bytes, name: str | None = None) -> Parsed:
 #: the exports that have a fast path for CSV (fast.py); the others are read row by row
 _FAST: dict[str, Callable[[fast.Columns, bytes], dict[str, Any]]] = {
     "shopee": fast_shopee.columns,
+    "tiktok": fast_tiktok.columns,
+    "template": fast_template.columns,
 }
 
 

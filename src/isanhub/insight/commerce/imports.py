@@ -207,7 +207,16 @@ def import_file(
             message="ไม่พบรายการสั่งซื้อในไฟล์ / the file holds no order line",
             problems=problems,
         )
-    table = table_of(lines, tenant, shop, source)
+    try:
+        table = table_of(lines, tenant, shop, source)
+    except (OverflowError, pa.ArrowInvalid):
+        return FileResult(
+            source,
+            REJECTED,
+            parsed.format,
+            message="จำนวนชิ้นมากเกินไป (เกิน 2,147,483,647) / a quantity is too large "
+            "(over 2,147,483,647 units): nothing from this file was saved",
+        )
     return _write(lake, tenant, shop, fingerprint, parsed.format, table, problems)
 
 
