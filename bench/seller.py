@@ -77,7 +77,7 @@ def write_orders(path: Path, lines: int, seed: int, products: int = 200) -> None
                     ("SKU Reference No.", f"SKU-{p:03d}"), ("Variation Name", ""),
                     ("Original Price", prices[p]), ("Deal Price", prices[p]),
                     ("Quantity", rng.choice((1, 1, 2))), ("Username (Buyer)", buyer),
-                    ("Receiver Name", "ผู้รับ ทดสอบ"), ("Phone Number", "0812345678"),
+                    ("Receiver Name", "ผู้รับ ทดสอบ"), ("Phone Number", "080-000-0000"),
                     ("Province", province), ("Commission Fee", "" if k else "25.00"),
                     ("Transaction Fee", "" if k else "12.50"), ("Service Fee", "" if k else "8"),
                     ("Seller Voucher", "" if k else rng.choice(("0", "0", "20"))),

@@ -100,3 +100,19 @@ def test_help_explains_both_commands() -> None:
     assert done.returncode == 0
     assert "isanhub seller import" in done.stdout and "isanhub seller report" in done.stdout
     assert "ช่องทาง" in done.stdout
+
+
+def test_the_example_files_of_the_docs_import_and_report(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    examples = Path(__file__).resolve().parents[3] / "examples" / "sellers"
+    files = sorted(str(p) for p in examples.glob("*.csv"))
+    assert len(files) == 2
+    assert seller(tmp_path, "import", *files, "--shop", "demo-silk", "--province", "ขอนแก่น",
+                  "--json") == 0  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert [f["status"] for f in out["files"]] == ["imported", "imported"]
+    assert {f["format"] for f in out["files"]} == {"shopee-en", "template-th"}
+    assert seller(tmp_path, "report", "--shop", "demo-silk") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {r["channel"] for r in report["channels"]["rows"]} >= {"shopee", "facebook", "line"}
