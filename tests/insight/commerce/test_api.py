@@ -251,3 +251,13 @@ def test_the_citys_economy_kpis_count_the_sellers_sums(
     assert got["ecommerce-gmv"] == [5 * 5 * (1200 + 2200 + 240)]
     # the sellers' own tenants are not the city's: nothing of theirs is counted twice
     assert client.get("/ngsi-ld/v1/entities", params={"type": "Shop"}).json() == []
+
+
+def test_a_tenant_name_with_colons_and_slashes_works(client: TestClient) -> None:
+    tenant = {"NGSILD-Tenant": "urn:city/khonkaen"}
+    parts = [("file", ("a.csv", to_csv(TEMPLATE, orders()), "text/csv"))]
+    answer = client.post("/hub/v1/sellers/silk1/import", files=parts, headers=tenant)
+    assert answer.status_code == 200, answer.text
+    report = client.get("/hub/v1/sellers/silk1/report", headers=tenant)
+    assert report.status_code == 200 and report.json()["shop"]["tenant"] == "urn:city/khonkaen"
+    assert [s["shop"] for s in client.get("/hub/v1/sellers", headers=tenant).json()] == ["silk1"]

@@ -314,3 +314,14 @@ def test_a_quantity_beyond_the_lake_is_refused_clearly(tmp_path: Path) -> None:
     result = load(Lake(tmp_path), data, "big.csv")
     assert result.status == REJECTED and "too large" in result.message
     assert not (tmp_path / "t1" / "shop1" / "lines.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "tenant", ["city", "urn:ngsi-ld:tenant/khonkaen", "_default", ".", "..", "a.b_c-d", "ขอนแก่น"]
+)
+def test_any_tenant_name_gets_its_own_folder_and_comes_back(tmp_path: Path, tenant: str) -> None:
+    lake = Lake(tmp_path)
+    import_file(lake, tenant, "s1", io.BytesIO(to_csv(TEMPLATE, [template_row("F1")])), "f.csv")
+    folder = lake.tenant_dir(tenant)
+    assert folder.parent == tmp_path and folder.name not in (".", "..", "_default")
+    assert lake.shops() == [(tenant, "s1")]

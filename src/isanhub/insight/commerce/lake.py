@@ -56,6 +56,35 @@ def check_name(value: str, what: str) -> str:
     return value
 
 
+def tenant_folder(tenant: str) -> str:
+    """A tenant's folder name: NGSI-LD tenant names may hold ':' and '/', so every byte
+    other than a letter, a digit, '-' or a '.' or '_' after the first character is
+    written ~XX (reversibly; '~' never stays itself). "_default" stays free for the
+    default tenant, and no name can be '.' or '..'."""
+    if not tenant or len(tenant) > 128:
+        raise BadName(f"ชื่อผู้เช่าไม่ถูกต้อง / invalid tenant {tenant!r}: 1-128 characters")
+    out = []
+    for i, byte in enumerate(tenant.encode("utf-8")):
+        c = chr(byte)
+        keep = c.isascii() and (c.isalnum() or c == "-" or (c in "._" and i > 0))
+        out.append(c if keep else f"~{byte:02X}")
+    return "".join(out)
+
+
+def tenant_of_folder(folder: str) -> str:
+    """tenant_folder, undone."""
+    raw = bytearray()
+    i = 0
+    while i < len(folder):
+        if folder[i] == "~":
+            raw.append(int(folder[i + 1 : i + 3], 16))
+            i += 3
+        else:
+            raw.append(ord(folder[i]))
+            i += 1
+    return raw.decode("utf-8")
+
+
 @dataclass(frozen=True)
 class Merge:
     """What writing a file's lines changed."""
@@ -71,7 +100,7 @@ class Lake:
         self.root = Path(root)
 
     def tenant_dir(self, tenant: str) -> Path:
-        return self.root / (check_name(tenant, "tenant") if tenant else DEFAULT_TENANT_DIR)
+        return self.root / (tenant_folder(tenant) if tenant else DEFAULT_TENANT_DIR)
 
     def shop_dir(self, tenant: str, shop: str) -> Path:
         return self.tenant_dir(tenant) / check_name(shop, "shop")
@@ -125,8 +154,9 @@ class Lake:
         """Every (tenant, shop) with lines, tenant "" for the default tenant."""
         out = []
         for path in sorted(self.root.glob("*/*/lines.parquet")):
-            tenant = path.parent.parent.name
-            out.append(("" if tenant == DEFAULT_TENANT_DIR else tenant, path.parent.name))
+            folder = path.parent.parent.name
+            tenant = "" if folder == DEFAULT_TENANT_DIR else tenant_of_folder(folder)
+            out.append((tenant, path.parent.name))
         return out
 
     # -- lines ------------------------------------------------------------------------
