@@ -233,9 +233,12 @@ def _write(
     source = table.column("source")[0].as_py()
     record = {"file": source, "sha256": fingerprint, "format": fmt}
     record["at"] = datetime.now(UTC).isoformat(timespec="seconds")
+    first = pc.min(table.column("ordered_at")).as_py().date()
+    # the shop's entities are written after the lines (service.py): "published" turns
+    # true only then, so that entities a failure left unwritten are written next time
+    record |= {"lines": table.num_rows, "firstDay": first.isoformat(), "published": False}
     with lake.locked(tenant, shop) as folder:
         if lake.seen(tenant, shop, fingerprint):  # imported meanwhile by another process
             return FileResult(source, DUPLICATE, fmt, message="already imported")
-        merged = lake.merge(folder, table, record | {"lines": table.num_rows})
-    first = pc.min(table.column("ordered_at")).as_py().date()
+        merged = lake.merge(folder, table, record)
     return FileResult(source, IMPORTED, fmt, table.num_rows, merged, first, problems)

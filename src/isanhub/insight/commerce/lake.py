@@ -150,6 +150,18 @@ class Lake:
     def seen(self, tenant: str, shop: str, digest: str) -> dict[str, Any] | None:
         return next((r for r in self.imports(tenant, shop) if r["sha256"] == digest), None)
 
+    def unpublished(self, tenant: str, shop: str) -> list[dict[str, Any]]:
+        """Imports whose entities were not written (yet, or because writing failed)."""
+        return [r for r in self.imports(tenant, shop) if r.get("published") is False]
+
+    def mark_published(self, tenant: str, shop: str, digests: set[str]) -> None:
+        with self.locked(tenant, shop) as folder:
+            log = self.imports_in(folder)
+            for record in log:
+                if record["sha256"] in digests:
+                    record["published"] = True
+            _replace(folder / "imports.json", orjson.dumps(log, option=orjson.OPT_INDENT_2))
+
     def shops(self) -> list[tuple[str, str]]:
         """Every (tenant, shop) with lines, tenant "" for the default tenant."""
         out = []

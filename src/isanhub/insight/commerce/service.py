@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from isanhub.ingest.sellers.places import locate
 from isanhub.insight.commerce import entities, report
-from isanhub.insight.commerce.imports import IMPORTED, FileResult, import_file
+from isanhub.insight.commerce.imports import FileResult, import_file
 from isanhub.insight.commerce.lake import Lake
 from isanhub.settings import Settings
 from isanhub.store.base import Store
@@ -86,16 +86,21 @@ class Sellers:
                     progress=progress,
                 )
             )
-        touched = [r.first_day for r in results if r.status == IMPORTED and r.first_day]
         out: dict[str, Any] = {"tenant": tenant, "shop": shop}
         out["files"] = [r.as_json() for r in results]
-        if touched:
+        # every import whose entities are not written yet: this one's, and any an
+        # earlier failure (a store that was down) left behind
+        pending = self.lake.unpublished(tenant, shop)
+        if pending:
             if phase:
                 phase("entities")
-            since = min(touched)
+            since = min(date.fromisoformat(r["firstDay"]) for r in pending)
             own, city = await entities.publish(
                 self.lake, self.store, tenant, shop, self.settings.city_tenant, since
             )
+            if not own.errors:
+                digests = {r["sha256"] for r in pending}
+                await asyncio.to_thread(self.lake.mark_published, tenant, shop, digests)
             out["entities"] = {"created": own.created, "updated": own.updated}
             out["entities"]["instances"] = own.instances
             if city is not None:
