@@ -6,6 +6,7 @@ import asyncio
 import os
 import sqlite3
 import threading
+import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -39,8 +40,12 @@ class SqliteStore:
     def __init__(self, path: str, *, synchronous: str = "FULL") -> None:
         if path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        else:  # a private in-memory database shared by this store's connections
-            path = f"file:isanhub-{id(self)}?mode=memory&cache=shared"
+        else:
+            # a private in-memory database shared by this store's connections; named by
+            # a random id, not id(self): Python reuses the ids of collected objects, and
+            # a new store would then open an old one's database if any of its
+            # connections were still open
+            path = f"file:isanhub-{uuid.uuid4().hex}?mode=memory&cache=shared"
         self.path = path
         self._sync = synchronous
         self._local = threading.local()
