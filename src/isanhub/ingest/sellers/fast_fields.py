@@ -211,3 +211,33 @@ def units(cols: Columns, field: str) -> np.ndarray:
     if np.any(found > INT32):
         raise Fallback(f"{field} too large for the lake")
     return found
+
+
+@dataclass(frozen=True)
+class Basics:
+    """What every platform export's line starts with (see basics)."""
+
+    quantity: np.ndarray
+    returned: np.ndarray
+    state: pa.Array
+    sku: pa.Array
+    variation: pa.Array
+    price: np.ndarray
+
+
+def basics(cols: Columns, sku_fallback: str, price_field: str) -> Basics:
+    """The quantity (required), returned units, status (returned when every unit came
+    back), SKU (else ``sku_fallback``), variation and unit price (required unless the
+    line was cancelled), as the platform parsers read them first."""
+    quantity = units(cols, "quantity")
+    if np.isnan(quantity).any():
+        raise Fallback("a line without its quantity")
+    returned = np.nan_to_num(units(cols, "returned_quantity"), nan=0.0)
+    state = status(cols, "status", quantity, returned)
+    sku_text = cols.strings("sku")
+    sku = pc.if_else(pc.equal(sku_text, ""), cols.strings(sku_fallback), sku_text)
+    price = cols.numbers(price_field, money)
+    cancelled = pc.equal(state, CANCELLED).to_numpy(zero_copy_only=False)
+    if np.any(np.isnan(price) & ~cancelled):
+        raise Fallback("a sold line without its price")
+    return Basics(quantity, returned, state, sku, cols.strings("variation"), price)

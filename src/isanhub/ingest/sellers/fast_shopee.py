@@ -18,6 +18,7 @@ from isanhub.ingest.sellers.fast import Columns, Fallback, take
 from isanhub.ingest.sellers.fast_fields import (
     SHOPEE_TIME,
     amount,
+    basics,
     line_ids,
     money_array,
     order_level,
@@ -25,10 +26,8 @@ from isanhub.ingest.sellers.fast_fields import (
     plus,
     py_round,
     rest,
-    status,
     times,
     total,
-    units,
 )
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED
 from isanhub.ingest.sellers.pseudonym import pseudonym
@@ -43,18 +42,15 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
     orders = cols.strings("order_id")
     if pc.any(pc.equal(orders, "")).as_py():
         raise Fallback("an order without its id")
-    quantity = units(cols, "quantity")
-    if np.isnan(quantity).any():
-        raise Fallback("a line without its quantity")
-    returned = np.nan_to_num(units(cols, "returned_quantity"), nan=0.0)
-    state = status(cols, "status", quantity, returned)
-    sku_text = cols.strings("sku")
-    sku = pc.if_else(pc.equal(sku_text, ""), cols.strings("parent_sku"), sku_text)
-    variation = cols.strings("variation")
-    price = cols.numbers("deal_price", money)
-    cancelled = pc.equal(state, CANCELLED).to_numpy(zero_copy_only=False)
-    if np.any(np.isnan(price) & ~cancelled):
-        raise Fallback("a sold line without its price")
+    b = basics(cols, "parent_sku", "deal_price")
+    quantity, returned, state, sku, variation, price = (
+        b.quantity,
+        b.returned,
+        b.state,
+        b.sku,
+        b.variation,
+        b.price,
+    )
     ids = line_ids("shopee", orders, sku, variation)
     own = amount(cols, "shopee_rebate") if cols.has("shopee_rebate") else np.full(n, np.nan)
     platform = total(cols, _PLATFORM_DISCOUNTS)

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from isanhub.ingest.sellers.fast import Columns, Fallback, take
 from isanhub.ingest.sellers.fast_fields import (
     TIKTOK_TIME,
+    basics,
     line_ids,
     money_array,
     order_level,
@@ -27,14 +28,12 @@ from isanhub.ingest.sellers.fast_fields import (
     plus,
     py_round,
     rest,
-    status,
     times,
     total,
-    units,
 )
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED
 from isanhub.ingest.sellers.pseudonym import pseudonym
-from isanhub.ingest.sellers.values import money, text
+from isanhub.ingest.sellers.values import text
 
 
 def _orders(cols: Columns) -> tuple[np.ndarray, pa.Array]:
@@ -56,18 +55,15 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
         cols = cols.filter(~skipped)
         orders = orders.filter(pa.array(~skipped))
     n = cols.n
-    quantity = units(cols, "quantity")
-    if np.isnan(quantity).any():
-        raise Fallback("a line without its quantity")
-    returned = np.nan_to_num(units(cols, "returned_quantity"), nan=0.0)
-    state = status(cols, "status", quantity, returned)
-    sku_text = cols.strings("sku")
-    sku = pc.if_else(pc.equal(sku_text, ""), cols.strings("sku_id"), sku_text)
-    variation = cols.strings("variation")
-    price = cols.numbers("unit_price", money)
-    cancelled = pc.equal(state, CANCELLED).to_numpy(zero_copy_only=False)
-    if np.any(np.isnan(price) & ~cancelled):
-        raise Fallback("a sold line without its price")
+    b = basics(cols, "sku_id", "unit_price")
+    quantity, returned, state, sku, variation, price = (
+        b.quantity,
+        b.returned,
+        b.state,
+        b.sku,
+        b.variation,
+        b.price,
+    )
     ordered_at = times(cols, "ordered_at", TIKTOK_TIME)
     ids = line_ids("tiktok", orders, sku, variation)
     seller = total(cols, ("seller_discount",))
