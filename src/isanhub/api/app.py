@@ -167,6 +167,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     router.add("/hub/v1/sellers/{shop}/import", "POST", _endpoint(hub, sellers.upload))
     router.add("/hub/v1/sellers/{shop}/report", "GET", _endpoint(hub, sellers.report))
     router.add(BASE + "/openapi.json", "GET", openapi.serve)
+    from isanhub.web.routes import add_routes  # Jinja2 loads with the first page
+
+    add_routes(router, lambda handler: _endpoint(hub, handler))
     app = App(router, RequestChecks(base=BASE), lifespan)
     app.state.hub = hub
     return app

@@ -1,0 +1,6 @@
+/* The farmers page (filled by its own issue step). */
+"use strict";
+document.addEventListener("DOMContentLoaded", () => {
+  const { el, t } = window.ISANHUB;
+  document.getElementById("farmers").replaceChildren(el("p", { class: "muted" }, t("common.no_data")));
+});
