@@ -170,13 +170,14 @@ def where_to_look(base: str) -> str:
     api = f"{base}/ngsi-ld/v1"
     region = "q=address%5BaddressRegion%5D==%22Khon%20Kaen%22"
     return f"""
+Pages / หน้าเว็บ: {base}/   (overview, /explore, /sellers, /farmers)
 Try / ลองดู:
   curl '{api}/types'                                        # every data model in the city
   curl '{api}/entities?type=AirQualityObserved&{region}&options=keyValues&limit=3'
   curl '{api}/entities?type=KeyPerformanceIndicator&q=dimension==%22environment%22&options=keyValues'
   curl '{api}/temporal/entities?type=AirQualityObserved&attrs=pm25&{region}&lastN=24&limit=1'
   curl '{base}/hub/v1/scorecard?province=khon-kaen'          # the seven-dimension scorecard
-Docs: docs/sandbox.md (what is generated and from which facts), docs/api.md
+Docs: docs/sandbox.md (what is generated and from which facts), docs/api.md, docs/pages.md
 """
 
 
