@@ -10,7 +10,7 @@ import random
 from typing import Any
 
 from isanhub.demo.places import District
-from isanhub.ingest.items import Item, Series, iso
+from isanhub.ingest.items import Item, Series, iso, prop, rel
 
 __all__ = [
     "Item",
@@ -28,19 +28,6 @@ __all__ = [
 
 #: on every generated entity, so that nobody mistakes the sandbox for real records
 SYNTHETIC = "Isan Digital Hub sandbox: synthetic data / ข้อมูลสังเคราะห์"
-
-
-def prop(value: Any, unit: str | None = None, *, observed_at: int | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "Property", "value": value}
-    if unit:
-        out["unitCode"] = unit
-    if observed_at is not None:
-        out["observedAt"] = iso(observed_at)
-    return out
-
-
-def rel(target: str | list[str]) -> dict[str, Any]:
-    return {"type": "Relationship", "object": target}
 
 
 def when(t: int) -> dict[str, Any]:

@@ -55,3 +55,18 @@ class Item:
                 inst["observedAt"] = iso(latest[0])
                 self.entity[s.attr] = inst
         return self
+
+
+def prop(value: Any, unit: str | None = None, *, observed_at: int | None = None) -> dict[str, Any]:
+    """A Property in normalized form (with a UN/CEFACT unit and an observedAt, epoch s)."""
+    out: dict[str, Any] = {"type": "Property", "value": value}
+    if unit:
+        out["unitCode"] = unit
+    if observed_at is not None:
+        out["observedAt"] = iso(observed_at)
+    return out
+
+
+def rel(target: str | list[str]) -> dict[str, Any]:
+    """A Relationship in normalized form."""
+    return {"type": "Relationship", "object": target}

@@ -17,8 +17,6 @@ from typing import Any
 
 LANGS = ("th", "en")
 DEFAULT = "th"
-MONTHS_TH = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.",
-             "พ.ย.", "ธ.ค.")  # fmt: skip
 
 
 @cache

@@ -7,18 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from isanhub.ingest.mapping import BANGKOK
 from isanhub.ingest.sellers import places as place_names
 from isanhub.ingest.sellers.fast import Columns, Fallback, take
 from isanhub.ingest.sellers.lines import CANCELLED, RETURNED, map_status
 from isanhub.ingest.sellers.values import count, money, text, when
 
-BKK = timezone(timedelta(hours=7))
 INT32 = 2**31 - 1  #: the lake's quantities are int32
 EPOCH = datetime(1970, 1, 1)
 
@@ -77,7 +77,7 @@ def _local_us(value: str) -> float:
     found = when(value, "")
     if found is None:
         raise Fallback("a line without its date")
-    local = found.astimezone(BKK).replace(tzinfo=None)
+    local = found.astimezone(BANGKOK).replace(tzinfo=None)
     return float((local - EPOCH) // timedelta(microseconds=1))
 
 

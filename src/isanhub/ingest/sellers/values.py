@@ -9,11 +9,12 @@ an empty cell, or raises BadValue with a Thai + English reason for the row's pro
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")  # Thailand has no summer time
+from isanhub.ingest.mapping import BANGKOK  # Thailand has no summer time
+
 _EMPTY = {"", "-", "--", "n/a", "na", "null", "none"}
 _MONEY_NOISE = re.compile(r"[\s,，\u00a0\u202f฿]|thb|บาท", re.IGNORECASE)
 _CURRENCY = re.compile(r"฿|thb|บาท", re.IGNORECASE)

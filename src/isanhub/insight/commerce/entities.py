@@ -19,25 +19,25 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
 import duckdb
 
-from isanhub.ingest.items import Item, Series
+from isanhub.ingest.items import Item, Series, prop, rel
 from isanhub.ingest.load import LoadStats, load
+from isanhub.ingest.mapping import BANGKOK
 from isanhub.insight.commerce.lake import Lake
 from isanhub.insight.commerce.schema import MIN_SELLERS
 from isanhub.store.base import Store
 
-BKK = timezone(timedelta(hours=7))
 PROVIDER = "seller-import"
 _OFFSET = 7 * 3600  #: Bangkok is UTC+7: a local midnight is this many seconds before UTC's
 _SAFE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
 def midnight(day: date) -> int:
-    return int(datetime(day.year, day.month, day.day, tzinfo=BKK).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=BANGKOK).timestamp())
 
 
 def product_key(sku: str, title: str) -> str:
@@ -45,14 +45,6 @@ def product_key(sku: str, title: str) -> str:
     if sku and _SAFE.match(sku):
         return sku
     return "h" + hashlib.sha256((sku or title).encode("utf-8")).hexdigest()[:16]
-
-
-def _prop(value: Any) -> dict[str, Any]:
-    return {"type": "Property", "value": value}
-
-
-def _rel(target: str) -> dict[str, Any]:
-    return {"type": "Relationship", "object": target}
 
 
 def _address(meta: dict[str, Any]) -> dict[str, Any] | None:
@@ -63,7 +55,7 @@ def _address(meta: dict[str, Any]) -> dict[str, Any] | None:
         address["addressLocality"] = meta["district_en"]
     if meta.get("district_code"):
         address["districtCode"] = meta["district_code"]
-    return _prop(address) if len(address) > 1 else None
+    return prop(address) if len(address) > 1 else None
 
 
 def shop_items(
@@ -74,10 +66,10 @@ def shop_items(
     channels = [
         r[0] for r in con.execute("SELECT DISTINCT channel FROM lines ORDER BY 1").fetchall()
     ]
-    entity: dict[str, Any] = {"id": shop_id, "type": "Shop", "name": _prop(meta.get("name", shop))}
-    entity |= {"channels": _prop(channels), "dataProvider": _prop(PROVIDER)}
+    entity: dict[str, Any] = {"id": shop_id, "type": "Shop", "name": prop(meta.get("name", shop))}
+    entity |= {"channels": prop(channels), "dataProvider": prop(PROVIDER)}
     if meta.get("category"):
-        entity["category"] = _prop(meta["category"])
+        entity["category"] = prop(meta["category"])
     if address := _address(meta):
         entity["address"] = address
     yield Item(entity)
@@ -89,12 +81,12 @@ def shop_items(
     ).fetchall()
     for pk, sku, title, kind, price, sold_on in products:
         pid = f"urn:ngsi-ld:Product:{shop}:{product_key(sku or '', pk)}"
-        product = {"id": pid, "type": "Product", "name": _prop(title), "refShop": _rel(shop_id)}
-        product |= {"category": _prop(kind), "channels": _prop(sold_on), "currency": _prop("THB")}
+        product = {"id": pid, "type": "Product", "name": prop(title), "refShop": rel(shop_id)}
+        product |= {"category": prop(kind), "channels": prop(sold_on), "currency": prop("THB")}
         if sku:
-            product["sku"] = _prop(sku)
+            product["sku"] = prop(sku)
         if price is not None:
-            product["price"] = _prop(round(float(price), 2))
+            product["price"] = prop(round(float(price), 2))
         yield Item(product)
     yield from _sales(con, shop, shop_id, since)
 
@@ -126,11 +118,11 @@ def _sales(
         entity = {
             "id": f"urn:ngsi-ld:SalesRecord:{shop}:{key}:{channel}",
             "type": "SalesRecord",
-            "channel": _prop(channel),
-            "currency": _prop("THB"),
-            "refShop": _rel(shop_id),
-            "refProduct": _rel(f"urn:ngsi-ld:Product:{shop}:{key}"),
-            "dataProvider": _prop(PROVIDER),
+            "channel": prop(channel),
+            "currency": prop("THB"),
+            "refShop": rel(shop_id),
+            "refProduct": rel(f"urn:ngsi-ld:Product:{shop}:{key}"),
+            "dataProvider": prop(PROVIDER),
         }
         series = [
             Series("orders", times, orders),
@@ -168,16 +160,16 @@ def city_items(lake: Lake, province_code: str, province_en: str | None) -> Itera
     entity: dict[str, Any] = {
         "id": f"urn:ngsi-ld:SalesRecord:sellers:{province_code}",
         "type": "SalesRecord",
-        "channel": _prop("all"),
-        "currency": _prop("THB"),
-        "dataProvider": _prop(PROVIDER),
-        "description": _prop(
+        "channel": prop("all"),
+        "currency": prop("THB"),
+        "dataProvider": prop(PROVIDER),
+        "description": prop(
             f"daily sales of local shops that import their orders, summed over at least "
             f"{MIN_SELLERS} shops per day"
         ),
     }
     if province_en:
-        entity["address"] = _prop({"addressCountry": "TH", "addressRegion": province_en})
+        entity["address"] = prop({"addressCountry": "TH", "addressRegion": province_en})
     series = [
         Series("orders", times, [int(r[2]) for r in rows]),
         Series("gmv", times, [round(float(r[3]), 2) for r in rows]),

@@ -14,20 +14,20 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import IO, Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from isanhub.ingest.mapping import BANGKOK
 from isanhub.ingest.sellers import FileProblem, OrderLine, UnknownFormat, parse
 from isanhub.ingest.sellers.parse import parse_fast
 from isanhub.insight.commerce.kinds import kind_of
 from isanhub.insight.commerce.lake import Lake, Merge
 from isanhub.insight.commerce.schema import LINE
 
-BKK = timezone(timedelta(hours=7))
 IMPORTED, REJECTED, DUPLICATE = "imported", "rejected", "duplicate"
 _CHUNK = 1 << 20
 _FIELDS = [f.name for f in LINE if f.name not in ("tenant", "shop", "source", "imported_at")]
@@ -97,7 +97,7 @@ def _columns(lines: list[OrderLine]) -> dict[str, list[Any]]:
     for at in map(attrgetter("ordered_at"), lines):
         seen = local.get(at)
         if seen is None:
-            seen = local[at] = at.astimezone(BKK).replace(tzinfo=None)
+            seen = local[at] = at.astimezone(BANGKOK).replace(tzinfo=None)
         stamps.append(seen)
     cols["ordered_at"] = stamps
     for level in _PLACES:
