@@ -57,6 +57,14 @@ class Settings:
     report_font: str = ""
     #: creator tiers the seller report ranks, by followers: "micro=10000-100000"
     creator_tiers: str = "micro=10000-100000"
+    #: seconds a notification endpoint has to accept one notification (HTTP and MQTT)
+    notify_timeout: float = 5.0
+    #: longest wait, in seconds, between two tries of a failing notification endpoint
+    #: (the wait doubles from 0.5 s after each failure; the notifications wait, in order)
+    notify_max_backoff: float = 60.0
+    #: changes of one subscription sent together at most in one notification, when
+    #: its endpoint has a backlog (after an outage, or under throttling)
+    notify_batch: int = 64
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -26,6 +26,7 @@ from isanhub.api import (
     openapi,
     scorecard,
     sellers,
+    subscriptions,
     temporal,
     temporal_write,
 )
@@ -34,6 +35,7 @@ from isanhub.api.hub import BASE, Hub
 from isanhub.api.precheck import RequestChecks
 from isanhub.core.context import ContextResolver
 from isanhub.insight.scorecard import run_every
+from isanhub.notify.service import Notifier
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
 
@@ -84,6 +86,13 @@ ROUTES: list[tuple[str, str, Handler]] = [
         temporal_write.delete_instance,
     ),
     ("/temporal/entityOperations/query", "POST", temporal.query_post),
+    ("/subscriptions", "POST", subscriptions.create),
+    ("/subscriptions", "GET", subscriptions.query),
+    ("/subscriptions/", "POST", subscriptions.create),
+    ("/subscriptions/", "GET", subscriptions.query),
+    ("/subscriptions/{subscription_id}", "GET", subscriptions.retrieve),
+    ("/subscriptions/{subscription_id}", "PATCH", subscriptions.update),
+    ("/subscriptions/{subscription_id}", "DELETE", subscriptions.delete),
     ("/jsonldContexts", "POST", contexts.add),
     ("/jsonldContexts", "GET", contexts.list_all),
     ("/jsonldContexts/{context_id:path}", "GET", contexts.serve),
@@ -142,6 +151,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @contextlib.asynccontextmanager
     async def lifespan(app: App) -> AsyncIterator[None]:
         await store.open()
+        hub.notifier = Notifier(settings, store, resolver)
+        await hub.notifier.start()
         kpis = None
         if settings.kpi_interval > 0:
             kpis = asyncio.create_task(run_every(store, settings.kpi_interval))
@@ -152,6 +163,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 kpis.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await kpis
+            await hub.notifier.close()
             await resolver.aclose()
             await store.close()
 

@@ -4,7 +4,7 @@ entities are rendered into responses."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +17,9 @@ from isanhub.core.render import View, geojson_feature, render_entity
 from isanhub.settings import Settings
 from isanhub.store.base import Store
 
+if TYPE_CHECKING:
+    from isanhub.notify.service import Notifier
+
 BASE = "/ngsi-ld/v1"
 
 
@@ -25,6 +28,7 @@ class Hub:
     settings: Settings
     store: Store
     contexts: ContextResolver
+    notifier: Notifier | None = None  # started with the application (api.app)
 
     async def terms(self, context: Any) -> TermMap:
         return await self.contexts.resolve(context)

@@ -18,6 +18,7 @@ from isanhub.core.geo import GeoQuery
 from isanhub.core.model import Entity
 
 if TYPE_CHECKING:
+    from isanhub.store.outbox import ChangeWatcher, SubscriptionTable
     from isanhub.store.temporal import TemporalEntity, TemporalQuery
 
 #: One type expression in disjunctive normal form: any group matches when the entity
@@ -173,6 +174,13 @@ class Store(Protocol):
 
     def context_backend(self) -> ContextStoreBackend:
         """Persistence for hosted and cached @contexts (/jsonldContexts)."""
+
+    def subscription_table(self) -> SubscriptionTable:
+        """Subscriptions and the outbox of their notifications (store.outbox)."""
+
+    def set_watcher(self, watcher: ChangeWatcher | None) -> None:
+        """Have ``watcher`` see the changes of every write from now on, in the write's
+        transaction (store.outbox)."""
 
 
 def sqlite_file(url: str) -> str | None:

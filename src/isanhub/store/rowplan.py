@@ -21,6 +21,7 @@ from isanhub.store import history
 from isanhub.store.base import Change, WriteFn
 from isanhub.store.history import InstanceRow
 from isanhub.store.index import attr_values, geo_values
+from isanhub.store.outbox import ChangeEvent
 
 #: the interned integer id of a name (type or attribute IRI)
 Intern = Callable[[str], int]
@@ -46,6 +47,18 @@ class TenantWrites:
         self.removed: dict[int, str] = {}
         self.inserts: dict[int, tuple[str, Entity]] = {}  # rid -> (eid, entity to write)
         self.records: dict[int, list[tuple[str, dict[str, Any]]]] = {}  # rid -> Change.record
+        #: the changes one by one, for subscriptions (store.outbox); None: nobody watches.
+        #: Texts, because write functions change the entity they are given in place
+        self.events: list[ChangeEvent] | None = None
+        self._texts: dict[str, str | None] = {}  # eid -> its text after this group's last write
+
+    def _event(self, eid: str, held: tuple[int, Entity, str | None] | None, new: Any) -> None:
+        assert self.events is not None
+        before = self._texts[eid] if eid in self._texts else (held[2] if held else None)
+        after = _dumps(new).decode() if new is not None else None
+        self._texts[eid] = after
+        if before is not None or after is not None:
+            self.events.append((eid, before, after))
 
     def missing(self, ids: list[str]) -> list[str]:
         """The ids among ``ids`` whose stored state has not been read yet."""
@@ -63,6 +76,8 @@ class TenantWrites:
             return exc
         if change.unchanged:
             return change.result
+        if self.events is not None:
+            self._event(eid, held, change.entity)
         if held is not None:
             rid = held[0]
             if rid not in self.inserts and held[2] is not None:  # rows already stored

@@ -91,6 +91,30 @@ CREATE TABLE {s}.instances (
 CREATE INDEX instances_by_time ON {s}.instances (hid, name, t);
 """,
     ),
+    Migration(
+        3,
+        "subscriptions and the outbox of notifications",
+        shared="""
+-- subscriptions (isanhub.core.subscription's stored form) and their delivery status;
+-- seq is the creation order of query pages
+CREATE TABLE {ns}.subscriptions (
+  seq bigserial PRIMARY KEY, tenant text NOT NULL, sid text NOT NULL, doc text NOT NULL,
+  status text NOT NULL DEFAULT '{{}}', UNIQUE (tenant, sid));
+-- one number every subscription change increments: a process whose copy of the
+-- subscriptions is older reloads them within the next write's transaction
+CREATE TABLE {ns}.subscription_version (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), version bigint NOT NULL);
+INSERT INTO {ns}.subscription_version VALUES (true, 0);
+-- the durable outbox: one row per notification to deliver, written in the transaction
+-- of the change that triggered it, removed once delivered; claimed: the delivering
+-- process holds it in memory already
+CREATE TABLE {ns}.outbox (
+  id bigserial PRIMARY KEY, tenant text NOT NULL, sid text NOT NULL, eid text NOT NULL,
+  payload bytea NOT NULL, created double precision NOT NULL,
+  claimed boolean NOT NULL DEFAULT false);
+CREATE INDEX outbox_by_subscription ON {ns}.outbox (tenant, sid);
+""",
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

@@ -39,7 +39,8 @@ from isanhub.store.base import (
 )
 from isanhub.store.history import instance_row
 from isanhub.store.index import KIND_NAMES
-from isanhub.store.postgres import rows, schema
+from isanhub.store.outbox import ChangeWatcher, OutboxItem
+from isanhub.store.postgres import rows, schema, subs
 from isanhub.store.postgres.contexts import PgContextTable
 from isanhub.store.postgres.dialect import PostgresDialect
 from isanhub.store.residual import PageFilter
@@ -81,6 +82,7 @@ class PostgresStore:
         self._scheduled = False
         self._groups: set[asyncio.Future[None]] = set()
         self._q = f'"{self.ns}".'
+        self._watcher: ChangeWatcher | None = None
 
     # --- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -109,6 +111,14 @@ class PostgresStore:
             await self._pool.close()
             self._pool = None
         self._contexts.close()
+
+    # --- subscriptions ---------------------------------------------------------------
+    def set_watcher(self, watcher: ChangeWatcher | None) -> None:
+        """Have ``watcher`` see every change from now on (store.outbox)."""
+        self._watcher = watcher
+
+    def subscription_table(self) -> subs.PgSubscriptions:
+        return subs.PgSubscriptions(self)
 
     def _connection(self) -> Any:
         assert self._pool is not None, "store is not open"
@@ -209,8 +219,10 @@ class PostgresStore:
         for attempt in range(_ATTEMPTS):
             try:
                 async with self._connection() as conn:
-                    results, names = await self._write(conn, items)
+                    results, names, notifications = await self._write(conn, items)
                 self._names.update(names)  # committed now
+                if notifications and self._watcher is not None and self._watcher.leading:
+                    self._watcher.committed(notifications)
                 return results
             except _RETRY:
                 if attempt == _ATTEMPTS - 1:
@@ -220,8 +232,14 @@ class PostgresStore:
 
     async def _write(
         self, conn: AsyncConnection, items: list[tuple[str, Sequence[tuple[str, WriteFn]]]]
-    ) -> tuple[list[Any], dict[str, int]]:
+    ) -> tuple[list[Any], dict[str, int], list[OutboxItem]]:
+        watcher = self._watcher
+        notifications: list[OutboxItem] = []
         async with conn.transaction():
+            if watcher is not None:  # another process may have changed a subscription
+                current = await subs.version(conn, self._q)
+                if current != watcher.version:
+                    watcher.replace(current, await subs.load(conn, self._q))
             wanted: dict[str, list[str]] = {}
             for tenant, writes in items:
                 wanted.setdefault(tenant, []).extend(eid for eid, _ in writes)
@@ -229,6 +247,8 @@ class PostgresStore:
             n_new = 0
             for tenant in sorted(wanted):  # tenants and ids in order: no lock cycles
                 tw = tenants[tenant] = rowplan.TenantWrites(await self._schema(conn, tenant))
+                if watcher is not None and watcher.watching(tenant):
+                    tw.events = []
                 ids = wanted[tenant]
                 if tw.tid is not None:
                     cur = await conn.execute(
@@ -258,8 +278,15 @@ class PostgresStore:
                 names.update(new_names)
                 await rows.execute(conn, where, plan)
                 made |= await rows.history(conn, where, self.ns, plan, self._partitions)
+                if watcher is not None and tw.events:
+                    notifications += watcher.outbox(tenant, tw.events)
+            if notifications:
+                assert watcher is not None
+                await subs.insert_outbox(
+                    conn, self._q, self.ns, notifications, leading=watcher.leading
+                )
         self._partitions |= made  # committed now
-        return results, names
+        return results, names, notifications
 
     async def _next_rids(self, conn: AsyncConnection, n: int) -> list[int]:
         if n <= 0:

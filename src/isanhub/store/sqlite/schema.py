@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlite3
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 DDL = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -79,10 +79,26 @@ CREATE TABLE IF NOT EXISTS instances (
 CREATE INDEX IF NOT EXISTS instances_by_time ON instances (hid, name, t);
 """
 
+SUBSCRIPTIONS = """
+-- subscriptions (isanhub.core.subscription's stored form) and their delivery status;
+-- seq is the creation order of query pages
+CREATE TABLE IF NOT EXISTS subscriptions (
+  seq INTEGER PRIMARY KEY, tenant TEXT NOT NULL, sid TEXT NOT NULL, doc TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT '{}', UNIQUE (tenant, sid));
+-- the durable outbox: one row per notification to deliver, written in the transaction
+-- of the change that triggered it, removed once delivered
+CREATE TABLE IF NOT EXISTS outbox (
+  id INTEGER PRIMARY KEY, tenant TEXT NOT NULL, sid TEXT NOT NULL, eid TEXT NOT NULL,
+  payload BLOB NOT NULL, created REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS outbox_by_subscription ON outbox (tenant, sid);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('subscriptions_version', '0');
+"""
+
 #: (version, title, script): the versioned steps from an empty file to SCHEMA_VERSION
 MIGRATIONS = [
     (1, "entities, their types, the attribute-value index, geometries, @contexts", DDL),
     (2, "history: attribute instances by entity, attribute and time", HISTORY),
+    (3, "subscriptions and the outbox of notifications", SUBSCRIPTIONS),
 ]
 
 

@@ -24,9 +24,10 @@ from isanhub.store.base import (
     WriteFn,
 )
 from isanhub.store.index import KIND_NAMES
+from isanhub.store.outbox import ChangeWatcher, OutboxItem
 from isanhub.store.residual import filter_page
 from isanhub.store.rowplan import TenantWrites
-from isanhub.store.sqlite import rows
+from isanhub.store.sqlite import rows, subs
 from isanhub.store.sqlite.contexts import ContextTable
 from isanhub.store.sqlite.dialect import SqliteDialect
 from isanhub.store.sqlite.schema import connect, migrate
@@ -56,6 +57,8 @@ class SqliteStore:
         self._w_tenants: dict[str, int] = {}
         self._w_next_rid = 0
         self._w_next_hid = 0
+        self._w_next_oid = 0
+        self._watcher: ChangeWatcher | None = None
         # reader caches: only ever hold committed rows, names are never deleted
         self._r_names: dict[str, int] = {}
         self._r_tenants: dict[str, int] = {}
@@ -163,6 +166,7 @@ class SqliteStore:
         self._w_tenants.clear()
         self._w_next_rid = 0
         self._w_next_hid = 0
+        self._w_next_oid = 0
 
     def _new_hid(self, conn: sqlite3.Connection) -> int:
         if not self._w_next_hid:
@@ -222,10 +226,16 @@ class SqliteStore:
             wanted[tenant].extend(eid for eid, _ in writes)
         for tenant, ids in wanted.items():  # one look-up per tenant for the whole group
             rows.prefetch(conn, tenants[tenant], ids)
+        watcher = self._watcher
+        if watcher is not None:
+            for tenant, tw in tenants.items():
+                if watcher.watching(tenant):
+                    tw.events = []
         out: list[list[Any]] = []
         for tenant, writes in items:
             tw = tenants[tenant]
             out.append([tw.apply(eid, fn, lambda: self._new_rid(conn)) for eid, fn in writes])
+        notifications: list[OutboxItem] = []
         for tenant, tw in tenants.items():
             if tw.empty:
                 continue
@@ -233,7 +243,32 @@ class SqliteStore:
             plan = rowplan.build(tw, lambda iri: self._w_intern(conn, iri))
             rows.execute(conn, tid, plan)
             rows.history(conn, tid, plan, lambda: self._new_hid(conn))
+            if watcher is not None and tw.events:
+                notifications += watcher.outbox(tenant, tw.events)
+        if notifications:
+            assert watcher is not None
+            self._outbox(conn, notifications, watcher)
         return out
+
+    def _outbox(
+        self, conn: sqlite3.Connection, items: list[OutboxItem], watcher: ChangeWatcher
+    ) -> None:
+        """Insert the group's notifications; hand them to the watcher once committed."""
+        if not self._w_next_oid:
+            row = conn.execute("SELECT max(id) FROM outbox").fetchone()
+            self._w_next_oid = (row[0] or 0) + 1
+        subs.insert_outbox(conn, items, self._w_next_oid)
+        self._w_next_oid += len(items)
+        assert self._writer is not None
+        self._writer.after_commit(lambda: watcher.committed(items))
+
+    # --- subscriptions ---------------------------------------------------------------
+    def set_watcher(self, watcher: ChangeWatcher | None) -> None:
+        """Have ``watcher`` see every change from now on (store.outbox)."""
+        self._watcher = watcher
+
+    def subscription_table(self) -> subs.SqliteSubscriptions:
+        return subs.SqliteSubscriptions(self)
 
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
         """The tenant's id, or None when it does not exist yet (no write created it)."""

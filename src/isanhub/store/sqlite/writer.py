@@ -43,6 +43,11 @@ class GroupCommitWriter:
         self._scheduled = False
         self._lock = threading.Lock()  # callers outside the loop (CLI, tests) share conn
         self._closed = False
+        self._after: list[Callable[[], None]] = []  # run once the group committed
+
+    def after_commit(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` once the current group committed (never, if its job rolls back)."""
+        self._after.append(fn)
 
     async def submit(self, job: Job) -> Any:
         """Run ``job(conn)`` in the next group's transaction; its result once committed."""
@@ -96,34 +101,44 @@ class GroupCommitWriter:
                 if combined:
                     assert self._combine is not None, "submit_combined needs a combine function"
                     payloads = [jobs[i].payload for i in combined]
-                    results = _guarded(conn, self._combine, payloads, len(combined))
+                    results = self._guarded(conn, self._combine, payloads, len(combined))
                     for i, outcome in zip(combined, results, strict=True):
                         outcomes[i] = outcome
                 for i, job in enumerate(jobs):
                     if not isinstance(job, _Combined):
-                        outcomes[i] = _guarded(conn, _single, job, 1)[0]
+                        outcomes[i] = self._guarded(conn, _single, job, 1)[0]
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:  # the commit itself failed: nothing is durable
+                self._after.clear()
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
                 return [(None, exc)] * len(jobs)
+            after, self._after = self._after, []
+        for fn in after:
+            fn()
         return outcomes
+
+    def _guarded(
+        self,
+        conn: sqlite3.Connection,
+        fn: Callable[[sqlite3.Connection, Any], list[Any]],
+        arg: Any,
+        n: int,
+    ) -> list[Outcome]:
+        """Run ``fn`` under a savepoint: its n results, or its exception n times (rolled
+        back, with the after-commit calls it registered)."""
+        conn.execute("SAVEPOINT job")
+        registered = len(self._after)
+        try:
+            results = fn(conn, arg)
+            conn.execute("RELEASE job")
+            return [(r, None) for r in results]
+        except BaseException as exc:  # noqa: BLE001 - handed to the callers
+            del self._after[registered:]
+            conn.execute("ROLLBACK TO job")
+            conn.execute("RELEASE job")
+            return [(None, exc)] * n
 
 
 def _single(conn: sqlite3.Connection, job: Job) -> list[Any]:
     return [job(conn)]
-
-
-def _guarded(
-    conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection, Any], list[Any]], arg: Any, n: int
-) -> list[Outcome]:
-    """Run ``fn`` under a savepoint: its n results, or its exception n times (rolled back)."""
-    conn.execute("SAVEPOINT job")
-    try:
-        results = fn(conn, arg)
-        conn.execute("RELEASE job")
-        return [(r, None) for r in results]
-    except BaseException as exc:  # noqa: BLE001 - handed to the callers
-        conn.execute("ROLLBACK TO job")
-        conn.execute("RELEASE job")
-        return [(None, exc)] * n

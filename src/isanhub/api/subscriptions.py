@@ -1,0 +1,130 @@
+"""/subscriptions: create, retrieve, query, update and delete (clause 5.8).
+
+The subscription model (validation, defaults, stored form) is ``core.subscription``;
+matching and delivery are the notifier's (``notify.service``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from isanhub.api import http
+from isanhub.api.hub import BASE, Hub
+from isanhub.core.errors import (
+    BadRequestData,
+    InvalidRequest,
+    NonexistentTenant,
+    ResourceNotFound,
+    TooManyResults,
+)
+from isanhub.core.model import check_uri, now_iso
+from isanhub.core.subscription import parse_subscription, patch_subscription, render_subscription
+from isanhub.notify.service import Notifier
+from isanhub.store.outbox import StoredSubscription
+
+
+def _notifier(hub: Hub) -> Notifier:
+    assert hub.notifier is not None, "the notifier is not running"
+    return hub.notifier
+
+
+def _sid(request: Request) -> str:
+    return check_uri(request.path_params["subscription_id"], "subscription id")
+
+
+async def _body(request: Request) -> http.Body:
+    body = await http.read_body(request, context=False)
+    if not isinstance(body.data, dict):
+        raise InvalidRequest("the body must be one subscription (a JSON object)")
+    ctype = http.media_type(request.headers.get("content-type"))
+    return http.Body(body.data, http.body_context(request, ctype, body.data))
+
+
+async def create(hub: Hub, request: Request) -> Response:
+    body = await _body(request)
+    terms = await hub.terms(body.context)
+    doc = parse_subscription(body.data, terms, context=body.context, now=now_iso())
+    await _notifier(hub).create(http.tenant_of(request), doc)
+    return http.created(f"{BASE}/subscriptions/{quote(doc['id'], safe=':/')}")
+
+
+async def _stored(hub: Hub, request: Request, sid: str) -> StoredSubscription:
+    found = await _notifier(hub).get(http.tenant_of(request), sid)
+    if found is None:
+        raise ResourceNotFound(f"subscription {sid} not found")
+    return found
+
+
+def _respond(
+    hub: Hub, request: Request, body: Any, context: Any, headers: dict[str, str] | None = None
+) -> Response:
+    media = http.accept(request)
+    headers = dict(headers or {})
+    if media == http.JSONLD:
+        ctx = hub.response_context(context)
+        for item in body if isinstance(body, list) else [body]:
+            item["@context"] = ctx
+    else:
+        headers["Link"] = hub.link_for(context)
+    return http.json_response(body, media=media, headers=headers)
+
+
+def _sys_attrs(request: Request) -> bool:
+    return "sysattrs" in {o.lower() for o in http.options(request)}
+
+
+async def retrieve(hub: Hub, request: Request) -> Response:
+    sid = _sid(request)
+    context, terms = await hub.read_terms(request)
+    found = await _stored(hub, request, sid)
+    body = _render(hub, found, terms, sys_attrs=_sys_attrs(request))
+    return _respond(hub, request, body, context)
+
+
+def _render(hub: Hub, s: StoredSubscription, terms: Any, *, sys_attrs: bool) -> dict[str, Any]:
+    status = dict(s.status)
+    pending = _notifier(hub).dispatcher.pending(s.tenant, s.doc["id"])
+    if pending:
+        status["pending"] = pending
+    return render_subscription(s.doc, terms, status=status, sys_attrs=sys_attrs)
+
+
+async def query(hub: Hub, request: Request) -> Response:
+    settings = hub.settings
+    count = http.flag(request, "count")
+    limit = http.int_param(request, "limit", settings.default_limit)
+    offset = http.int_param(request, "offset", 0)
+    if limit > settings.max_limit:
+        raise TooManyResults(f"limit {limit} is above the maximum of {settings.max_limit}")
+    if limit == 0 and not count:
+        raise BadRequestData("limit=0 is only allowed together with count=true")
+    tenant = http.tenant_of(request)
+    context, terms = await hub.read_terms(request)
+    subs, total = await _notifier(hub).page(tenant, limit, offset)
+    if tenant and not total and not await hub.store.tenant_exists(tenant):
+        raise NonexistentTenant(f"tenant {tenant!r} does not exist")
+    sys_attrs = _sys_attrs(request)
+    body = [_render(hub, s, terms, sys_attrs=sys_attrs) for s in subs]
+    headers = {"NGSILD-Results-Count": str(total)} if count else None
+    return _respond(hub, request, body, context, headers)
+
+
+async def update(hub: Hub, request: Request) -> Response:
+    sid = _sid(request)
+    body = await _body(request)
+    terms = await hub.terms(body.context)
+    found = await _stored(hub, request, sid)
+    doc = patch_subscription(found.doc, body.data, terms, context=body.context, now=now_iso())
+    await _notifier(hub).update(http.tenant_of(request), doc)
+    return http.no_content()
+
+
+async def delete(hub: Hub, request: Request) -> Response:
+    sid = _sid(request)
+    if not await _notifier(hub).delete(http.tenant_of(request), sid):
+        raise ResourceNotFound(f"subscription {sid} not found")
+    return http.no_content()

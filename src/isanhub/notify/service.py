@@ -1,0 +1,260 @@
+"""The notifier: the subscriptions of every tenant, compiled, matched against every
+write (the store's ChangeWatcher), and delivered by the process that leads.
+
+It owns the process's copy of the subscriptions. Changes through this process update
+it at once; changes by other processes on the same PostgreSQL database are seen by the
+version number the store checks in every write's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import Any
+
+import orjson
+
+from isanhub.core.context import ContextResolver
+from isanhub.core.model import now_iso
+from isanhub.core.subscription import compile_q
+from isanhub.notify import periodic
+from isanhub.notify.content import Event, notification
+from isanhub.notify.dispatch import Dispatcher
+from isanhub.notify.match import Index, Watch, compile_watch
+from isanhub.notify.senders import Senders, Target
+from isanhub.settings import Settings
+from isanhub.store.base import Store
+from isanhub.store.outbox import ChangeEvent, OutboxItem, StoredSubscription, payload
+
+log = logging.getLogger("isanhub.notify")
+
+
+class Notifier:
+    def __init__(self, settings: Settings, store: Store, contexts: ContextResolver) -> None:
+        self.settings = settings
+        self.store = store
+        self.contexts = contexts
+        self.table = store.subscription_table()
+        self.senders = Senders(timeout=settings.notify_timeout)
+        self.dispatcher = Dispatcher(
+            self.table,
+            self._deliver,
+            batch=settings.notify_batch,
+            max_backoff=settings.notify_max_backoff,
+            throttle=self._throttle,
+        )
+        self.version = -1
+        self.leading = False
+        self._indexes: dict[str, Index] = {}
+        # SQLite: one process wrote every row and hands them over at commit; PostgreSQL:
+        # the leader claims committed rows from the table (store.postgres.subs)
+        self._handoff = not hasattr(store, "conninfo")
+        self._claiming: asyncio.Task[None] | None = None
+        self._claim_again = False
+        self._lead: asyncio.Task[None] | None = None
+        self._periodic = periodic.Schedule(self)
+        #: q trees that needed the subscription's @context to expand, by (tenant, id)
+        self._q: dict[tuple[str, str], Any] = {}
+
+    # --- lifecycle ---------------------------------------------------------------------
+    async def start(self) -> None:
+        version, subs = await self.table.load()
+        for tenant, doc in subs:
+            await self._expand_q(tenant, doc)
+        self.replace(version, subs)
+        self.store.set_watcher(self)
+        self._lead = asyncio.ensure_future(self.table.lead(self._became, self._wake))
+
+    async def close(self) -> None:
+        self.store.set_watcher(None)
+        if self._lead is not None:
+            self._lead.cancel()
+            await asyncio.gather(self._lead, return_exceptions=True)
+        self._periodic.stop()
+        if self._claiming is not None:
+            await asyncio.gather(self._claiming, return_exceptions=True)
+        await self.dispatcher.close()
+        await self.senders.close()
+
+    async def _became(self, leading: bool) -> None:
+        self.leading = leading
+        if not leading:
+            self.dispatcher.reset()
+            self._periodic.stop()
+            return
+        self.dispatcher.push(await self.table.claim(everything=True))
+        self._periodic.sync(self.watches())
+
+    def _wake(self) -> None:
+        if not self.leading:
+            return
+        if self._claiming is not None and not self._claiming.done():
+            self._claim_again = True
+            return
+        self._claiming = asyncio.ensure_future(self._claim())
+
+    async def _claim(self) -> None:
+        while True:
+            self._claim_again = False
+            try:
+                self.dispatcher.push(await self.table.claim(everything=False))
+            except Exception:  # noqa: BLE001 - the next wake claims them
+                log.exception("could not claim notifications")
+            if not self._claim_again:
+                return
+
+    # --- ChangeWatcher -----------------------------------------------------------------
+    def watching(self, tenant: str) -> bool:
+        return bool(self._indexes.get(tenant))
+
+    def outbox(self, tenant: str, events: list[ChangeEvent]) -> list[OutboxItem]:
+        index = self._indexes.get(tenant)
+        if index is None:
+            return []
+        now = time.time()
+        out: list[OutboxItem] = []
+        loads = orjson.loads
+        for eid, before_text, after_text in events:
+            after = loads(after_text) if after_text is not None else None
+            before = loads(before_text) if before_text is not None else None
+            state = after if after is not None else before
+            assert state is not None  # a change has a state before or after
+            for w in index.candidates(state):
+                if not w.live(now):
+                    continue
+                trigger = w.trigger(before, after)
+                if trigger is not None:
+                    out.append(
+                        OutboxItem(
+                            tenant, w.id, eid, payload(trigger, before_text, after_text), now
+                        )
+                    )
+        return out
+
+    def committed(self, items: list[OutboxItem]) -> None:
+        if self._handoff:
+            if self.leading:
+                self.dispatcher.push(items)
+        else:
+            self._wake()
+
+    def replace(self, version: int, subscriptions: list[tuple[str, dict[str, Any]]]) -> None:
+        indexes: dict[str, Index] = {}
+        for tenant, doc in subscriptions:
+            try:
+                w = compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))
+            except Exception:  # noqa: BLE001 - one bad document must not stop the others
+                log.exception("subscription %s cannot be compiled; ignored", doc.get("id"))
+                continue
+            indexes.setdefault(tenant, Index()).add(w)
+        self._indexes = indexes
+        self.version = version
+        if self.leading:
+            self._periodic.sync(self.watches())
+
+    def watches(self) -> list[Watch]:
+        return [w for index in self._indexes.values() for w in index.all.values()]
+
+    def watch(self, tenant: str, sid: str) -> Watch | None:
+        index = self._indexes.get(tenant)
+        return index.all.get(sid) if index is not None else None
+
+    # --- changes through the API -------------------------------------------------------
+    async def _changed(
+        self, version: int, tenant: str, doc: dict[str, Any] | None, sid: str
+    ) -> None:
+        if version != self.version + 1:  # another process changed some too: reload all
+            self.replace(*await self.table.load())
+            return
+        index = self._indexes.setdefault(tenant, Index())
+        if doc is None:
+            index.remove(sid)
+            self._q.pop((tenant, sid), None)
+        else:
+            index.add(compile_watch(tenant, doc, self._q.get((tenant, sid))))
+        self.version = version
+        if self.leading:
+            self._periodic.sync(self.watches())
+
+    async def _expand_q(self, tenant: str, doc: dict[str, Any]) -> None:
+        """Expand a q that needs the subscription's @context (sub-attribute paths)."""
+        if "q" in doc and "qExpanded" not in doc:
+            terms = await self.contexts.resolve(doc.get("@context"))
+            self._q[(tenant, doc["id"])] = compile_q(doc, terms)
+
+    async def create(self, tenant: str, doc: dict[str, Any]) -> None:
+        await self._expand_q(tenant, doc)
+        compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))  # fails before storing
+        await self._changed(await self.table.put(tenant, doc, create=True), tenant, doc, doc["id"])
+
+    async def update(self, tenant: str, doc: dict[str, Any]) -> None:
+        await self._expand_q(tenant, doc)
+        compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))
+        await self._changed(await self.table.put(tenant, doc, create=False), tenant, doc, doc["id"])
+
+    async def delete(self, tenant: str, sid: str) -> bool:
+        version = await self.table.delete(tenant, sid)
+        if version is None:
+            return False
+        self.dispatcher.forget(tenant, sid)
+        await self._changed(version, tenant, None, sid)
+        return True
+
+    async def get(self, tenant: str, sid: str) -> StoredSubscription | None:
+        found = await self.table.get(tenant, sid)
+        if found is not None:
+            self._fresh_status(found)
+        return found
+
+    async def page(
+        self, tenant: str, limit: int, offset: int
+    ) -> tuple[list[StoredSubscription], int]:
+        subs, total = await self.table.page(tenant, limit, offset)
+        for s in subs:
+            self._fresh_status(s)
+        return subs, total
+
+    def _fresh_status(self, s: StoredSubscription) -> None:
+        live = self.dispatcher.status(s.tenant, s.doc["id"])
+        if live is not None:
+            s.status = live
+
+    # --- delivery ----------------------------------------------------------------------
+    def _throttle(self, tenant: str, sid: str) -> float:
+        w = self.watch(tenant, sid)
+        return float(w.doc.get("throttling") or 0) if w is not None else 0.0
+
+    async def _deliver(self, tenant: str, sid: str, items: list[OutboxItem]) -> bool:
+        w = self.watch(tenant, sid)
+        if w is None:
+            return False  # deleted meanwhile: its notifications go with it
+        events = []
+        for item in items:
+            p = orjson.loads(item.payload)
+            events.append(Event(p["trigger"], p["before"], p["after"]))
+        await self.send(w, events)
+        return True
+
+    async def send(self, w: Watch, events: list[Event]) -> None:
+        """Render and send one notification of ``events`` (raises DeliveryError)."""
+        doc = w.doc
+        terms = await self.contexts.resolve(doc.get("jsonldContext") or doc.get("@context"))
+        body, headers = notification(
+            doc, terms, events, now=now_iso(), core_context=self.settings.core_context
+        )
+        await self.senders.send(target_of(doc), body, headers)
+
+
+def target_of(doc: dict[str, Any]) -> Target:
+    endpoint = doc["notification"]["endpoint"]
+
+    def pairs(key: str) -> tuple[tuple[str, str], ...]:
+        return tuple((p["key"], p["value"]) for p in endpoint.get(key) or ())
+
+    return Target(
+        uri=endpoint["uri"],
+        accept=endpoint.get("accept") or "application/json",
+        receiver_info=pairs("receiverInfo"),
+        notifier_info=pairs("notifierInfo"),
+    )

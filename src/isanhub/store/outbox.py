@@ -1,0 +1,121 @@
+"""The durable outbox of notifications, and the subscriptions it serves: what every
+backend stores for them, and how the notification layer hooks into entity writes.
+
+A backend that has a ``ChangeWatcher`` hands it the changes of every write group inside
+the group's transaction; the watcher answers with the outbox rows those changes
+trigger, and the backend inserts them in that same transaction. So a change is
+committed together with its notifications or not at all: a crash after the commit
+loses nothing (the rows are delivered after the restart), a crash before it leaves no
+notification of a change that never happened. Once committed, the rows are handed to
+the watcher again (``committed``) for immediate delivery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+#: one change of one entity within a write group: (entity id, its stored JSON text
+#: before, after); None before: created, None after: deleted
+ChangeEvent = tuple[str, str | None, str | None]
+
+
+@dataclass
+class OutboxItem:
+    """One notification to deliver: a change of ``eid`` matched by subscription ``sid``.
+    ``payload`` is JSON text {"trigger", "before", "after"} (the entity's stored
+    documents), rendered only at delivery, with the subscription's settings then."""
+
+    tenant: str
+    sid: str
+    eid: str
+    payload: bytes
+    created: float  # seconds since 1970, when the change was committed
+    id: int = 0  # the row's id, set by the backend; ordered by commit within an entity
+
+
+def payload(trigger: str, before: str | None, after: str | None) -> bytes:
+    """An outbox payload from the stored texts, without decoding and encoding them."""
+    return b"".join(
+        (
+            b'{"trigger":"',
+            trigger.encode(),
+            b'","before":',
+            before.encode() if before is not None else b"null",
+            b',"after":',
+            after.encode() if after is not None else b"null",
+            b"}",
+        )
+    )
+
+
+class ChangeWatcher(Protocol):
+    """The notification layer, as the backends see it."""
+
+    #: the version of the subscriptions the watcher matches with; a backend whose
+    #: stored version differs (another process changed a subscription) calls ``replace``
+    version: int
+    #: whether this process delivers the notifications (the one leader among several
+    #: processes on one database); the others tell it when they wrote rows
+    leading: bool
+
+    def watching(self, tenant: str) -> bool:
+        """Whether any subscription could match a change in ``tenant`` (if not, the
+        backend does not even keep the changes' texts)."""
+
+    def outbox(self, tenant: str, events: list[ChangeEvent]) -> list[OutboxItem]:
+        """The notifications the changes of one group in ``tenant`` trigger."""
+
+    def committed(self, items: list[OutboxItem]) -> None:
+        """Rows just committed (with their ids), for delivery without a database read."""
+
+    def replace(self, version: int, subscriptions: list[tuple[str, dict[str, Any]]]) -> None:
+        """Match with these subscriptions (tenant, stored form) from now on."""
+
+
+@dataclass
+class StoredSubscription:
+    tenant: str
+    doc: dict[str, Any]  # the stored form (isanhub.core.subscription)
+    status: dict[str, Any]  # delivery status: timesSent, lastSuccess, …
+
+
+class SubscriptionTable(Protocol):
+    """Subscriptions and the outbox in a backend. Every subscription change increments
+    one version number, so that each process can tell its copy is out of date."""
+
+    async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+        """The version and every subscription (tenant, stored form)."""
+
+    async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
+        """Store a subscription (AlreadyExists when ``create`` and the id is taken,
+        ResourceNotFound when not ``create`` and it is missing); the new version."""
+
+    async def delete(self, tenant: str, sid: str) -> int | None:
+        """Remove a subscription and its pending notifications; the new version, None
+        when there was no such subscription."""
+
+    async def get(self, tenant: str, sid: str) -> StoredSubscription | None: ...
+
+    async def page(
+        self, tenant: str, limit: int, offset: int
+    ) -> tuple[list[StoredSubscription], int]:
+        """One page of the tenant's subscriptions in creation order, and their number."""
+
+    async def claim(self, *, everything: bool) -> list[OutboxItem]:
+        """Notifications to deliver, in id order, now claimed by this process: every one
+        not yet delivered (``everything``: after a start or a change of leader), else
+        those that other processes wrote since the last claim."""
+
+    async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
+        """In one transaction: remove the delivered rows ``done`` and store the delivery
+        status of the subscriptions in ``statuses`` (only their ``status`` is written)."""
+
+    async def lead(
+        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
+    ) -> None:
+        """Run for the life of the process (until cancelled): take the delivering role
+        when no other process holds it (``became(True)``; ``became(False)`` when it is
+        lost), and while holding it call ``wake()`` whenever another process wrote
+        outbox rows."""

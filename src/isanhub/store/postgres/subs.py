@@ -1,0 +1,206 @@
+"""Subscriptions and the outbox in the hub's shared schema (store.outbox), so every
+process on the database sees the same subscriptions and one of them delivers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+from psycopg import AsyncConnection, errors
+
+from isanhub.core.errors import AlreadyExists, ResourceNotFound
+from isanhub.store.outbox import OutboxItem, StoredSubscription
+from isanhub.store.postgres import schema
+
+if TYPE_CHECKING:
+    from isanhub.store.postgres.store import PostgresStore
+
+_ITEM = "id, tenant, sid, eid, payload, created"
+log = logging.getLogger("isanhub.notify")
+
+
+def channel(ns: str) -> str:
+    """The LISTEN/NOTIFY channel on which writers tell the delivering process."""
+    return f"{ns}_outbox"
+
+
+async def version(conn: AsyncConnection, q: str) -> int:
+    cur = await conn.execute(f"SELECT version FROM {q}subscription_version")
+    row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def load(conn: AsyncConnection, q: str) -> list[tuple[str, dict[str, Any]]]:
+    cur = await conn.execute(f"SELECT tenant, doc FROM {q}subscriptions ORDER BY seq")
+    return [(t, orjson.loads(d)) for t, d in await cur.fetchall()]
+
+
+async def insert_outbox(
+    conn: AsyncConnection, q: str, ns: str, items: list[OutboxItem], *, leading: bool
+) -> None:
+    """Insert the rows in the caller's transaction, setting their ids; unless this
+    process delivers, tell the one that does (NOTIFY is sent at commit). The deliverer
+    claims rows from the table even when it wrote them itself: for one entity, ids
+    follow the order of commits (the entity's row lock), so claiming what is committed
+    keeps each entity's notifications in order whichever process wrote them."""
+    cur = await conn.execute(
+        f"SELECT nextval('{q}outbox_id_seq') FROM generate_series(1, %s)", (len(items),)
+    )
+    for item, (oid,) in zip(items, await cur.fetchall(), strict=True):
+        item.id = oid
+    await conn.execute(
+        f"INSERT INTO {q}outbox({_ITEM}) SELECT * FROM unnest("
+        "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bytea[], %s::float8[])",
+        (
+            [i.id for i in items],
+            [i.tenant for i in items],
+            [i.sid for i in items],
+            [i.eid for i in items],
+            [i.payload for i in items],
+            [i.created for i in items],
+        ),
+    )
+    if not leading:
+        await conn.execute("SELECT pg_notify(%s, '')", (channel(ns),))
+
+
+class PgSubscriptions:
+    """The SubscriptionTable of a PostgresStore."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._q = store._q
+
+    async def _bump(self, conn: AsyncConnection) -> int:
+        cur = await conn.execute(
+            f"UPDATE {self._q}subscription_version SET version = version + 1 RETURNING version"
+        )
+        row = await cur.fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+        async with self._store._connection() as conn, conn.transaction():
+            return await version(conn, self._q), await load(conn, self._q)
+
+    async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
+        text = orjson.dumps(doc).decode()
+        async with self._store._connection() as conn, conn.transaction():
+            if create:
+                try:
+                    async with conn.transaction():
+                        await conn.execute(
+                            f"INSERT INTO {self._q}subscriptions(tenant, sid, doc)"
+                            " VALUES (%s, %s, %s)",
+                            (tenant, doc["id"], text),
+                        )
+                except errors.UniqueViolation:
+                    raise AlreadyExists(f"subscription {doc['id']} already exists") from None
+            else:
+                cur = await conn.execute(
+                    f"UPDATE {self._q}subscriptions SET doc = %s WHERE tenant = %s AND sid = %s",
+                    (text, tenant, doc["id"]),
+                )
+                if not cur.rowcount:
+                    raise ResourceNotFound(f"subscription {doc['id']} not found")
+            return await self._bump(conn)
+
+    async def delete(self, tenant: str, sid: str) -> int | None:
+        async with self._store._connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                f"DELETE FROM {self._q}subscriptions WHERE tenant = %s AND sid = %s",
+                (tenant, sid),
+            )
+            if not cur.rowcount:
+                return None
+            await conn.execute(
+                f"DELETE FROM {self._q}outbox WHERE tenant = %s AND sid = %s", (tenant, sid)
+            )
+            return await self._bump(conn)
+
+    async def get(self, tenant: str, sid: str) -> StoredSubscription | None:
+        async with self._store._connection() as conn:
+            cur = await conn.execute(
+                f"SELECT doc, status FROM {self._q}subscriptions WHERE tenant = %s AND sid = %s",
+                (tenant, sid),
+            )
+            row = await cur.fetchone()
+        if row is None:
+            return None
+        return StoredSubscription(tenant, orjson.loads(row[0]), orjson.loads(row[1]))
+
+    async def page(
+        self, tenant: str, limit: int, offset: int
+    ) -> tuple[list[StoredSubscription], int]:
+        async with self._store._connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                f"SELECT doc, status FROM {self._q}subscriptions WHERE tenant = %s"
+                " ORDER BY seq LIMIT %s OFFSET %s",
+                (tenant, limit, offset),
+            )
+            rows = await cur.fetchall()
+            cur = await conn.execute(
+                f"SELECT count(*) FROM {self._q}subscriptions WHERE tenant = %s", (tenant,)
+            )
+            total = await cur.fetchone()
+        subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
+        return subs, int(total[0]) if total else 0
+
+    async def claim(self, *, everything: bool) -> list[OutboxItem]:
+        where = "" if everything else " WHERE NOT claimed"
+        async with self._store._connection() as conn:
+            cur = await conn.execute(
+                f"UPDATE {self._q}outbox SET claimed = true{where} RETURNING {_ITEM}"
+            )
+            rows = await cur.fetchall()
+        rows.sort()
+        return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
+
+    async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
+        async with self._store._connection() as conn, conn.transaction():
+            if done:
+                await conn.execute(
+                    f"DELETE FROM {self._q}outbox WHERE id = ANY(%s::bigint[])", (done,)
+                )
+            for s in statuses:
+                await conn.execute(
+                    f"UPDATE {self._q}subscriptions SET status = %s WHERE tenant = %s AND sid = %s",
+                    (orjson.dumps(s.status).decode(), s.tenant, s.doc["id"]),
+                )
+
+    async def lead(
+        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
+    ) -> None:
+        """The delivering process holds a session advisory lock on a connection of its
+        own: if the process dies, PostgreSQL ends the session and another process
+        takes the lock within a second."""
+        key = schema.lock_key(self._store.ns, "notify")
+        while True:
+            leading = False
+            try:
+                async with await AsyncConnection.connect(
+                    self._store.conninfo, autocommit=True
+                ) as conn:
+                    while not leading:
+                        cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+                        row = await cur.fetchone()
+                        if row and row[0]:
+                            break
+                        await asyncio.sleep(1.0)
+                    await conn.execute(f'LISTEN "{channel(self._store.ns)}"')
+                    leading = True
+                    await became(True)
+                    while True:  # a notify, or a look every second for safety
+                        async for _ in conn.notifies(timeout=1.0, stop_after=1):
+                            pass
+                        wake()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 - the connection broke: try again
+                log.warning("notification leadership connection lost; reconnecting")
+            if leading:
+                await became(False)
+            await asyncio.sleep(1.0)

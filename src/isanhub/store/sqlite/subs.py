@@ -1,0 +1,145 @@
+"""Subscriptions and the outbox in the store's SQLite file (store.outbox).
+
+Writes go through the store's group-commit writer like every other write, so they are
+durable when they return and never interleave with an entity write's transaction.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from isanhub.core.errors import AlreadyExists, ResourceNotFound
+from isanhub.store.outbox import OutboxItem, StoredSubscription
+
+if TYPE_CHECKING:
+    from isanhub.store.sqlite.store import SqliteStore
+
+_VERSION = "subscriptions_version"
+
+
+def bump(conn: sqlite3.Connection) -> int:
+    """Increment the subscriptions' version in the current transaction; the new one."""
+    conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = ?", (_VERSION,))
+    return int(conn.execute("SELECT value FROM meta WHERE key = ?", (_VERSION,)).fetchone()[0])
+
+
+def insert_outbox(conn: sqlite3.Connection, items: list[OutboxItem], first_id: int) -> None:
+    """Insert outbox rows numbered from ``first_id`` (the caller keeps the counter)."""
+    for n, item in enumerate(items):
+        item.id = first_id + n
+    conn.executemany(
+        "INSERT INTO outbox(id, tenant, sid, eid, payload, created) VALUES (?,?,?,?,?,?)",
+        [(i.id, i.tenant, i.sid, i.eid, i.payload, i.created) for i in items],
+    )
+
+
+class SqliteSubscriptions:
+    """The SubscriptionTable of a SqliteStore."""
+
+    def __init__(self, store: SqliteStore) -> None:
+        self._store = store
+
+    async def _write(self, job: Any) -> Any:
+        writer = self._store._writer
+        assert writer is not None, "store is not open"
+        return await writer.submit(job)
+
+    def _read(self) -> sqlite3.Connection:
+        return self._store._reader()
+
+    async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+        conn = self._read()
+        version = conn.execute("SELECT value FROM meta WHERE key = ?", (_VERSION,)).fetchone()
+        subs = conn.execute("SELECT tenant, doc FROM subscriptions ORDER BY seq").fetchall()
+        return int(version[0]), [(t, orjson.loads(d)) for t, d in subs]
+
+    async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
+        text = orjson.dumps(doc).decode()
+
+        def job(conn: sqlite3.Connection) -> int:
+            if create:
+                try:
+                    conn.execute(
+                        "INSERT INTO subscriptions(tenant, sid, doc) VALUES (?,?,?)",
+                        (tenant, doc["id"], text),
+                    )
+                except sqlite3.IntegrityError:
+                    raise AlreadyExists(f"subscription {doc['id']} already exists") from None
+            elif not conn.execute(
+                "UPDATE subscriptions SET doc = ? WHERE tenant = ? AND sid = ?",
+                (text, tenant, doc["id"]),
+            ).rowcount:
+                raise ResourceNotFound(f"subscription {doc['id']} not found")
+            return bump(conn)
+
+        return int(await self._write(job))
+
+    async def delete(self, tenant: str, sid: str) -> int | None:
+        def job(conn: sqlite3.Connection) -> int | None:
+            where = (tenant, sid)
+            if not conn.execute(
+                "DELETE FROM subscriptions WHERE tenant = ? AND sid = ?", where
+            ).rowcount:
+                return None
+            conn.execute("DELETE FROM outbox WHERE tenant = ? AND sid = ?", where)
+            return bump(conn)
+
+        result = await self._write(job)
+        return None if result is None else int(result)
+
+    async def get(self, tenant: str, sid: str) -> StoredSubscription | None:
+        row = (
+            self._read()
+            .execute(
+                "SELECT doc, status FROM subscriptions WHERE tenant = ? AND sid = ?",
+                (tenant, sid),
+            )
+            .fetchone()
+        )
+        if row is None:
+            return None
+        return StoredSubscription(tenant, orjson.loads(row[0]), orjson.loads(row[1]))
+
+    async def page(
+        self, tenant: str, limit: int, offset: int
+    ) -> tuple[list[StoredSubscription], int]:
+        conn = self._read()
+        rows = conn.execute(
+            "SELECT doc, status FROM subscriptions WHERE tenant = ? ORDER BY seq LIMIT ? OFFSET ?",
+            (tenant, limit, offset),
+        ).fetchall()
+        (total,) = conn.execute(
+            "SELECT count(*) FROM subscriptions WHERE tenant = ?", (tenant,)
+        ).fetchone()
+        subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
+        return subs, int(total)
+
+    async def claim(self, *, everything: bool) -> list[OutboxItem]:
+        if not everything:
+            return []  # one process: it wrote every row and was handed them at commit
+        rows = self._read().execute(
+            "SELECT id, tenant, sid, eid, payload, created FROM outbox ORDER BY id"
+        )
+        return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
+
+    async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in done])
+            conn.executemany(
+                "UPDATE subscriptions SET status = ? WHERE tenant = ? AND sid = ?",
+                [(orjson.dumps(s.status).decode(), s.tenant, s.doc["id"]) for s in statuses],
+            )
+
+        await self._write(job)
+
+    async def lead(
+        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
+    ) -> None:
+        # one process has the file: it delivers, and it wrote every row itself
+        await became(True)
+        await asyncio.Event().wait()
