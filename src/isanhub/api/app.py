@@ -88,8 +88,6 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("/temporal/entityOperations/query", "POST", temporal.query_post),
     ("/subscriptions", "POST", subscriptions.create),
     ("/subscriptions", "GET", subscriptions.query),
-    ("/subscriptions/", "POST", subscriptions.create),
-    ("/subscriptions/", "GET", subscriptions.query),
     ("/subscriptions/{subscription_id}", "GET", subscriptions.retrieve),
     ("/subscriptions/{subscription_id}", "PATCH", subscriptions.update),
     ("/subscriptions/{subscription_id}", "DELETE", subscriptions.delete),
@@ -102,6 +100,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
 #: Paths whose entity id is empty answer 400 BadRequestData, not 404 or 405. They are no
 #: operations of their own (so not in ROUTES); /entities/ keeps serving GET and POST.
 _EMPTY_ENTITY_ID: list[tuple[str, str, Handler]] = [
+    ("/subscriptions/", "POST", subscriptions.create),  # clients that end with a slash
+    ("/subscriptions/", "GET", subscriptions.query),
     ("/entities/", "GET", entities.query),
     ("/entities/", "POST", entities.create),
     *[("/entities/", m, attrs.missing_entity_id) for m in ("PUT", "PATCH", "DELETE")],

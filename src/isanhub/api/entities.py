@@ -9,10 +9,10 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http, linked
+from isanhub.api import http
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.params import query_from, split_list, view_from
-from isanhub.core import typeexpr
+from isanhub.core import linked, typeexpr
 from isanhub.core.errors import AlreadyExists, BadRequestData, InvalidRequest, ResourceNotFound
 from isanhub.core.model import Entity, check_uri, expand_entity, expand_fragment, now_iso
 from isanhub.core.render import NORMALIZED, View, render_entity
@@ -121,7 +121,13 @@ async def _render(
     hub: Hub, tenant: str, entities: list[Entity], terms: Any, view: View
 ) -> list[dict[str, Any]]:
     """The entities rendered for ``view``, with their linked entities when joining."""
-    cache = await linked.fetch(hub.store, tenant, entities, view) if view.join else {}
+    if not view.join:
+        return linked.render(entities, terms, view, {})
+
+    async def get_many(ids: list[str]) -> dict[str, Entity]:
+        return await hub.store.get_many(tenant, ids)
+
+    cache = await linked.fetch(get_many, entities, view)
     return linked.render(entities, terms, view, cache)
 
 

@@ -85,6 +85,7 @@ def _attribute(kind: str, member: str, schema: dict[str, Any]) -> dict[str, Any]
 
 
 _LD = {"description": "Only with Content-Type application/ld+json"}
+_BOOL = {"type": "boolean"}
 
 SCHEMAS: dict[str, Any] = {
     "ProblemDetails": _obj(
@@ -160,6 +161,71 @@ SCHEMAS: dict[str, Any] = {
         },
         "type",
     ),
+    "Subscription": _obj(
+        "Clause 5.2.12: what to notify (entities, watchedAttributes, notificationTrigger, q,"
+        " geoQ, scopeQ), when (throttling, timeInterval, expiresAt, isActive) and where"
+        " (notification.endpoint: http, https, mqtt or mqtts)",
+        {
+            "id": _URI,
+            "type": {"const": "Subscription"},
+            "subscriptionName": _STR,
+            "description": _STR,
+            "entities": _arr(
+                _obj(
+                    "An entity selector",
+                    {"id": _URI, "idPattern": _STR, "type": _STR},
+                    "type",
+                ),
+                minItems=1,
+            ),
+            "watchedAttributes": _arr(_NAME, minItems=1),
+            "notificationTrigger": _arr(
+                {
+                    "enum": [
+                        "entityCreated",
+                        "entityUpdated",
+                        "entityDeleted",
+                        "attributeCreated",
+                        "attributeUpdated",
+                        "attributeDeleted",
+                    ]
+                },
+                minItems=1,
+            ),
+            "q": _STR,
+            "scopeQ": _STR,
+            "geoQ": {"type": "object"},
+            "timeInterval": {"type": "number", "exclusiveMinimum": 0},
+            "throttling": {"type": "number", "exclusiveMinimum": 0},
+            "expiresAt": _TIME,
+            "isActive": _BOOL,
+            "lang": _STR,
+            "jsonldContext": _URI,
+            "notification": _obj(
+                "What a notification carries and where it goes",
+                {
+                    "attributes": _arr(_NAME, minItems=1),
+                    "format": {"enum": ["normalized", "keyValues", "simplified", "concise"]},
+                    "showChanges": _BOOL,
+                    "sysAttrs": _BOOL,
+                    "endpoint": _obj(
+                        "The receiver",
+                        {
+                            "uri": _URI,
+                            "accept": {"enum": ["application/json", "application/ld+json"]},
+                            "receiverInfo": _arr({"type": "object"}),
+                            "notifierInfo": _arr({"type": "object"}),
+                        },
+                        "uri",
+                    ),
+                },
+                "endpoint",
+            ),
+            "@context": _LD,
+        },
+        "type",
+        "notification",
+    ),
     "EntityTypeList": _obj(
         "Clause 5.2.24: the names of every entity type held.",
         {"id": _URI, "type": {"const": "EntityTypeList"}, "typeList": _arr(_STR)},
@@ -185,6 +251,9 @@ _BODIES: dict[str, Any] = {
     "Object": {"type": "object"},
     "Objects": _arr({"type": "object"}),
     "Context": {"type": "object", "required": ["@context"]},
+    "Subscription": _s("Subscription"),
+    "Subscriptions": _arr(_s("Subscription")),
+    "SubscriptionPatch": {"type": "object"},
 }
 
 # METHOD path  [Tag]  summary
@@ -241,6 +310,16 @@ GET /jsonldContexts/{contextId}  [@contexts]  Serve a @context, or its details (
     params: contextId details | ok: 200=Object | errors: 400 404 406
 DELETE /jsonldContexts/{contextId}  [@contexts]  Delete a @context, or reload=true a cached one (5.13.5)
     params: contextId reload | ok: 204 | errors: 400 404 503
+POST /subscriptions  [Subscriptions]  Create a subscription (5.8.1); Location gives its URL
+    params: @headers | body: Subscription | ok: 201 | errors: 400 409 415 503
+GET /subscriptions  [Subscriptions]  Query subscriptions (5.8.4), with their delivery status
+    params: @headers @page options | ok: 200=Subscriptions | errors: 400 403 404 406 503
+GET /subscriptions/{subscriptionId}  [Subscriptions]  Retrieve a subscription (5.8.3), with its delivery status
+    params: subscriptionId @headers options | ok: 200=Subscription | errors: 400 404 406 503
+PATCH /subscriptions/{subscriptionId}  [Subscriptions]  Update a subscription (5.8.2): the members given replace the stored ones
+    params: subscriptionId @headers | body: SubscriptionPatch | ok: 204 | errors: 400 404 415 503
+DELETE /subscriptions/{subscriptionId}  [Subscriptions]  Delete a subscription and its pending notifications (5.8.5)
+    params: subscriptionId tenant | ok: 204 | errors: 400 404
 POST /temporal/entities  [Temporal]  Create a temporal entity, or add instances to one (5.6.11): 201 new, 204 existing
     params: @headers | body: TemporalEntity | ok: 201 204 | errors: 400 415 503
 GET /temporal/entities  [Temporal]  Query the history of entities (5.7.4): instances in a time window
@@ -282,7 +361,6 @@ _FORMATS = [
     "aggregatedValues",
 ]
 _GEOMETRIES = ["Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon"]
-_BOOL = {"type": "boolean"}
 
 
 def _parameters(max_limit: int) -> dict[str, Any]:
@@ -320,6 +398,9 @@ def _parameters(max_limit: int) -> dict[str, Any]:
         "attrId": p("attrId", "Attribute name (a term of the @context)", "name"),
         "typeName": p("type", "Entity type: a term or an IRI", "Shop"),
         "attrName": p("attr", "Attribute: a term or an IRI", "name"),
+        "subscriptionId": p(
+            "subscriptionId", "Subscription id (a URI)", "urn:ngsi-ld:Subscription:flood-chi"
+        ),
         "contextId": p("contextId", "localId or URL of a @context", CORE_CONTEXT),
         "type": q("type", _STR, "Entity types: A,B (either), A;B (both), (A;B)|C"),
         "id": q("id", _arr(_URI), "Entity ids"),

@@ -48,8 +48,16 @@ async def create(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     terms = await hub.terms(body.context)
     doc = parse_subscription(body.data, terms, context=body.context, now=now_iso())
+    await _check_context(hub, doc)
     await _notifier(hub).create(http.tenant_of(request), doc)
     return http.created(f"{BASE}/subscriptions/{quote(doc['id'], safe=':/')}")
+
+
+async def _check_context(hub: Hub, doc: dict[str, Any]) -> None:
+    """The context notifications will be compacted with must be at hand now, not at the
+    first notification: LdContextNotAvailable (503) otherwise."""
+    if doc.get("jsonldContext"):
+        await hub.terms(doc["jsonldContext"])
 
 
 async def _stored(hub: Hub, request: Request, sid: str) -> StoredSubscription:
@@ -68,6 +76,8 @@ def _respond(
         ctx = hub.response_context(context)
         for item in body if isinstance(body, list) else [body]:
             item["@context"] = ctx
+    elif "Link" in headers:  # page links: the context link goes first
+        headers["Link"] = hub.link_for(context) + ", " + headers["Link"]
     else:
         headers["Link"] = hub.link_for(context)
     return http.json_response(body, media=media, headers=headers)
@@ -109,8 +119,30 @@ async def query(hub: Hub, request: Request) -> Response:
         raise NonexistentTenant(f"tenant {tenant!r} does not exist")
     sys_attrs = _sys_attrs(request)
     body = [_render(hub, s, terms, sys_attrs=sys_attrs) for s in subs]
-    headers = {"NGSILD-Results-Count": str(total)} if count else None
+    headers = {"NGSILD-Results-Count": str(total)} if count else {}
+    pages = _page_links(limit, offset, total)
+    if pages:
+        headers["Link"] = pages
     return _respond(hub, request, body, context, headers)
+
+
+def _page_links(limit: int, offset: int, total: int) -> str:
+    """Links to the previous and next pages (clause 6.3.13), relative to the API."""
+    if limit == 0:
+        return ""
+    links = []
+    if offset > 0:
+        before = max(0, offset - limit)
+        links.append(
+            f'<{BASE}/subscriptions?limit={limit}&offset={before}>; rel="prev";'
+            f' type="{http.JSONLD}"'
+        )
+    if offset + limit < total:
+        links.append(
+            f'<{BASE}/subscriptions?limit={limit}&offset={offset + limit}>; rel="next";'
+            f' type="{http.JSONLD}"'
+        )
+    return ", ".join(links)
 
 
 async def update(hub: Hub, request: Request) -> Response:
@@ -119,6 +151,7 @@ async def update(hub: Hub, request: Request) -> Response:
     terms = await hub.terms(body.context)
     found = await _stored(hub, request, sid)
     doc = patch_subscription(found.doc, body.data, terms, context=body.context, now=now_iso())
+    await _check_context(hub, doc)
     await _notifier(hub).update(http.tenant_of(request), doc)
     return http.no_content()
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from isanhub.api import http
+from isanhub.core import linked
 from isanhub.core.model import NULL_URI, VALUE_MEMBER, Entity, Instance
 from isanhub.core.render import View, pick_lang, render_entity, render_instance
 from isanhub.core.termmap import TermMap
@@ -52,6 +52,15 @@ class Event:
     after: Entity | None  # the state after (None when the entity was deleted)
 
 
+JSON = "application/json"
+JSONLD = "application/ld+json"
+
+
+def link_header(url: str) -> str:
+    """A Link header naming a JSON-LD @context (clause 6.3.5), as the API writes it."""
+    return f'<{url}>; rel="http://www.w3.org/ns/json-ld#context"; type="{JSONLD}"'
+
+
 #: the notification formats a subscription may name, as render.View calls them
 _FORMATS = {"normalized": "normalized", "concise": "concise", "keyValues": "keyValues"}
 _FORMATS["simplified"] = "keyValues"
@@ -65,23 +74,23 @@ def notification(
     now: str,
     notification_id: str | None = None,
     core_context: str,
+    linked_entities: dict[str, Entity] | None = None,
 ) -> tuple[bytes, dict[str, str]]:
     """The Notification (id urn:ngsi-ld:Notification:<uuid4 hex> unless given, type
     "Notification", subscriptionId, notifiedAt=now, data=[one entity per event, in
     order]) as JSON bytes, and its headers: Content-Type per endpoint.accept; for JSON a
     Link header naming the context, for JSON-LD an "@context" member in the body."""
     params = sub.get("notification") or {}
-    attrs = params.get("attributes")
-    view = View(
-        fmt=_FORMATS.get(params.get("format") or "normalized", "normalized"),
-        sys_attrs=bool(params.get("sysAttrs")),
-        attrs=frozenset(attrs) if attrs else None,
-        lang=parse_lang(sub.get("lang")),
-    )
+    view = view_of(sub)
     # the spec forbids showChanges with keyValues: there is no place for a previous value
     show_changes = bool(params.get("showChanges")) and view.fmt != "keyValues"
     watched = sub.get("watchedAttributes")
-    data = [_entity(ev, terms, view, now, show_changes, watched) for ev in events]
+    if view.join and not show_changes and all(ev.after is not None for ev in events):
+        # linked entities (046_23-30): rendered as a query with join renders them
+        after = [ev.after for ev in events if ev.after is not None]
+        data = linked.render(after, terms, view, linked_entities or {})
+    else:
+        data = [_entity(ev, terms, view, now, show_changes, watched) for ev in events]
     body: dict[str, Any] = {
         "id": notification_id or f"urn:ngsi-ld:Notification:{uuid.uuid4().hex}",
         "type": "Notification",
@@ -89,20 +98,42 @@ def notification(
         "notifiedAt": now,
         "data": data,
     }
-    accept = (params.get("endpoint") or {}).get("accept") or http.JSON
-    if accept == http.JSONLD:
+    accept = (params.get("endpoint") or {}).get("accept") or JSON
+    if accept == JSONLD:
         # The top-level @context makes the Notification itself JSON-LD; the suite (046_14,
         # 046_20) also wants it on every entity, as in a JSON-LD query response.
         ctx = terms.context if terms.context is not None else core_context
         body["@context"] = ctx
         for entity in data:
             entity["@context"] = ctx
-        return orjson.dumps(body), {"Content-Type": http.JSONLD}
+        return orjson.dumps(body), {"Content-Type": JSONLD}
     # A Link header names one document: an inline or multi-entry context has no URL of its
     # own, so (like API responses, hub.link_for) the core context stands in. A subscriber
     # who needs its terms gives a jsonldContext URL (clause 5.2.12) or asks for JSON-LD.
     link = terms.link_url or core_context
-    return orjson.dumps(body), {"Content-Type": http.JSON, "Link": http.link_header(link)}
+    return orjson.dumps(body), {"Content-Type": JSON, "Link": link_header(link)}
+
+
+def view_of(sub: dict[str, Any]) -> View:
+    """How the subscription's notifications render entities: format, attributes or
+    pick/omit, sysAttrs, lang, datasetId and join (linked_entities: core.linked.fetch
+    with this view)."""
+    params = sub.get("notification") or {}
+    attrs = params.get("attributes")
+    datasets = sub.get("datasetId")
+    return View(
+        fmt=_FORMATS.get(params.get("format") or "normalized", "normalized"),
+        sys_attrs=bool(params.get("sysAttrs")),
+        attrs=frozenset(attrs) if attrs else None,
+        pick=dict.fromkeys(params["pick"]) if params.get("pick") else None,
+        omit=dict.fromkeys(params["omit"]) if params.get("omit") else None,
+        lang=parse_lang(sub.get("lang")),
+        dataset_ids=(
+            frozenset(None if d == "@none" else d for d in datasets) if datasets else None
+        ),
+        join=params.get("join") if params.get("join") in ("flat", "inline") else None,
+        join_level=int(params.get("joinLevel") or 1),
+    )
 
 
 def parse_lang(text: str | None) -> tuple[str, ...] | None:

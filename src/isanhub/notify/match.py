@@ -97,8 +97,10 @@ class Watch:
         new = after["attrs"] if after is not None else {}
         watched = self.watched
         created = [a for a in new if a not in old]
-        deleted = [a for a in old if a not in new]
-        updated = [a for a in new if a in old and new[a] != old[a]]
+        # an attribute is deleted when it goes, or when one of its instances (datasetId)
+        # goes while others stay; a deleted entity deletes them all
+        deleted = [a for a in old if a not in new or _instance_gone(old[a], new[a])]
+        updated = [a for a in new if a in old and new[a] != old[a] and a not in deleted]
         if watched is not None:
             created = [a for a in created if a in watched]
             deleted = [a for a in deleted if a in watched]
@@ -107,7 +109,7 @@ class Watch:
             "entityCreated": before is None and (watched is None or bool(created)),
             "entityDeleted": after is None and (watched is None or any(a in watched for a in old)),
             "attributeCreated": bool(created),
-            "attributeDeleted": after is not None and bool(deleted),
+            "attributeDeleted": bool(deleted),
             "attributeUpdated": bool(updated),
             "entityUpdated": before is not None
             and after is not None
@@ -117,6 +119,11 @@ class Watch:
             if happened[name] and name in self.triggers:
                 return name
         return None
+
+
+def _instance_gone(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
+    kept = {i.get("datasetId") for i in after}
+    return any(i.get("datasetId") not in kept for i in before)
 
 
 def _epoch(text: str) -> float:

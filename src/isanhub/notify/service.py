@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 
+from isanhub.core import linked
 from isanhub.core.context import ContextResolver
 from isanhub.core.model import now_iso
 from isanhub.core.subscription import compile_q
 from isanhub.notify import periodic
-from isanhub.notify.content import Event, notification
+from isanhub.notify.content import Event, notification, view_of
 from isanhub.notify.dispatch import Dispatcher
 from isanhub.notify.match import Index, Watch, compile_watch
 from isanhub.notify.senders import Senders, Target
@@ -240,8 +241,23 @@ class Notifier:
         """Render and send one notification of ``events`` (raises DeliveryError)."""
         doc = w.doc
         terms = await self.contexts.resolve(doc.get("jsonldContext") or doc.get("@context"))
+        view = view_of(doc)
+        cache = None
+        if view.join:
+            tenant, store = w.tenant, self.store
+
+            async def get_many(ids: list[str]) -> dict[str, Any]:
+                return await store.get_many(tenant, ids)
+
+            roots = [ev.after for ev in events if ev.after is not None]
+            cache = await linked.fetch(get_many, roots, view)
         body, headers = notification(
-            doc, terms, events, now=now_iso(), core_context=self.settings.core_context
+            doc,
+            terms,
+            events,
+            now=now_iso(),
+            core_context=self.settings.core_context,
+            linked_entities=cache,
         )
         await self.senders.send(target_of(doc), body, headers)
 

@@ -2,7 +2,8 @@
 entity a Relationship points to inside it (``entity``), ``join=flat`` appends the linked
 entities to the result; ``joinLevel`` says how many hops to follow.
 
-Linked entities are fetched level by level with one ``get_many`` per level; nested
+Linked entities are fetched level by level with one ``get_many`` per level (queries and
+notifications give the store's, for their tenant); nested
 pick/omit (``locatedAt{id,name}``) select their members, and only relationships that
 survive the projection are followed.
 """
@@ -10,13 +11,15 @@ survive the projection are followed.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from isanhub.core.model import Entity, Instance
 from isanhub.core.projection import keeps, nested
 from isanhub.core.render import CompactTerms, Linker, View, render_entity
-from isanhub.store.base import Store
+
+#: the entities among these ids that exist, by id (a store's get_many for one tenant)
+GetMany = Callable[[list[str]], Awaitable[dict[str, Entity]]]
 
 
 def _objects(inst: Instance) -> list[str]:
@@ -50,7 +53,7 @@ def _links(entity: Entity, view: View) -> Iterator[tuple[str, View]]:
                 yield oid, sub
 
 
-async def fetch(store: Store, tenant: str, roots: list[Entity], view: View) -> dict[str, Entity]:
+async def fetch(get_many: GetMany, roots: list[Entity], view: View) -> dict[str, Entity]:
     """The entities reachable from ``roots`` within ``view.join_level`` hops, by id."""
     cache: dict[str, Entity] = {e["id"]: e for e in roots}
     frontier = [(e, view) for e in roots]
@@ -65,7 +68,7 @@ async def fetch(store: Store, tenant: str, roots: list[Entity], view: View) -> d
                     pending[key] = (oid, sub)
         missing = list({oid for oid, _ in pending.values() if oid not in cache})
         if missing:
-            cache.update(await store.get_many(tenant, missing))
+            cache.update(await get_many(missing))
         frontier = [(cache[oid], sub) for oid, sub in pending.values() if oid in cache]
         if not frontier:
             break
