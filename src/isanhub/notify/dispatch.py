@@ -157,11 +157,14 @@ class Dispatcher:
                 q.next_at = time.monotonic() + self._throttle(q.tenant, q.sid)
 
     def _take(self, q: _Queue) -> list[OutboxItem]:
-        """The head of the queue: changes of distinct entities, at most ``batch``."""
+        """The head of the queue, at most ``batch`` changes: of distinct entities, except
+        under throttling, where a notification carries every change of its period (one
+        entity's changes in order) rather than one change per period."""
         batch: list[OutboxItem] = []
         seen: set[str] = set()
+        repeats = self._throttle(q.tenant, q.sid) > 0
         for item in q.items:
-            if item.eid in seen or len(batch) == self._batch:
+            if (item.eid in seen and not repeats) or len(batch) == self._batch:
                 break
             seen.add(item.eid)
             batch.append(item)

@@ -24,6 +24,9 @@ from isanhub.core.geo import GeoQuery
 from isanhub.core.model import Entity
 from isanhub.core.subscription import compile_q
 
+#: the GeoProperty a geoQ without geoproperty is about (stored names are expanded IRIs)
+LOCATION = "https://uri.etsi.org/ngsi-ld/location"
+
 #: triggers in the order one is chosen when a change fits several: one notification per
 #: change and subscription, named by its most specific trigger
 _ORDER = (
@@ -146,7 +149,7 @@ def compile_watch(tenant: str, doc: dict[str, Any], q: Any = None) -> Watch:
     if doc.get("geoQ"):
         g = doc["geoQ"]
         geo = GeoQuery.build(
-            g["georel"], g["geometry"], g["coordinates"], g.get("geoproperty") or "location"
+            g["georel"], g["geometry"], g["coordinates"], g.get("geoproperty") or LOCATION
         )
     watched = doc.get("watchedAttributes")
     if q is None:

@@ -165,10 +165,16 @@ class PgSubscriptions:
                 await conn.execute(
                     f"DELETE FROM {self._q}outbox WHERE id = ANY(%s::bigint[])", (done,)
                 )
-            for s in statuses:
+            if statuses:  # one statement: a busy leader settles hundreds at a time
                 await conn.execute(
-                    f"UPDATE {self._q}subscriptions SET status = %s WHERE tenant = %s AND sid = %s",
-                    (orjson.dumps(s.status).decode(), s.tenant, s.doc["id"]),
+                    f"UPDATE {self._q}subscriptions s SET status = u.status FROM unnest("
+                    "%s::text[], %s::text[], %s::text[]) AS u(tenant, sid, status)"
+                    " WHERE s.tenant = u.tenant AND s.sid = u.sid",
+                    (
+                        [s.tenant for s in statuses],
+                        [s.doc["id"] for s in statuses],
+                        [orjson.dumps(s.status).decode() for s in statuses],
+                    ),
                 )
 
     async def lead(
