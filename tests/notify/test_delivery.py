@@ -163,8 +163,10 @@ def test_mqtt_endpoint_gets_the_notifications(client: TestClient) -> None:
 
 
 @needs_isanhub
-def test_notifications_pending_at_a_crash_are_sent_after_the_restart(tmp_path: Path) -> None:
-    db = f"sqlite:///{tmp_path / 'hub.db'}"
+def test_notifications_pending_at_a_crash_are_sent_after_the_restart(
+    db_url: str, tmp_path: Path
+) -> None:
+    db = db_url
     with HttpReceiver() as rx:
         broker = Broker(db, tmp_path / "broker.log")
         try:
@@ -210,3 +212,29 @@ def test_several_processes_on_postgres_send_each_change_once(
         got = levels(rx.received)
         assert got["urn:ngsi-ld:Sensor:1"] == list(range(1, 41, 2))
         assert got["urn:ngsi-ld:Sensor:0"] == list(range(2, 41, 2))
+
+
+@needs_isanhub
+def test_when_the_delivering_process_dies_another_takes_over(
+    postgres_url: str, tmp_path: Path, brokers: list[Broker]
+) -> None:
+    with HttpReceiver() as rx:
+        first = Broker(postgres_url, tmp_path / "b1.log")  # starts first: it delivers
+        brokers.append(first)
+        time.sleep(0.5)
+        second = Broker(postgres_url, tmp_path / "b2.log")
+        brokers.append(second)
+        with httpx.Client(base_url=second.base) as c:
+            subscribe(c, rx.url)
+            create(c, 1)  # attributeCreated: 0
+            rx.wait_for(1, 5)
+            time.sleep(0.3)
+            rx.stop()
+            for v in range(1, 11):
+                set_level(c, 0, v)
+        first.kill()  # the deliverer dies with 10 notifications pending
+        rx.start()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and len(rx.received) < 11:
+            time.sleep(0.05)
+        assert levels(rx.received)["urn:ngsi-ld:Sensor:0"] == list(range(0, 11))

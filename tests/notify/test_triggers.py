@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from starlette.testclient import TestClient
@@ -394,7 +395,12 @@ def test_names_compacted_with_the_subscribers_inline_context(
         item = first[path].json["data"][0]
         assert item["type"] == "Sensor", path
         assert item["level"]["value"] == 5, path
-    assert first["/ld"].json["@context"] == context
+    # an inline context is hosted (ImplicitlyCreated) and named by its URL, which the
+    # JSON notification's Link header names too
+    hosted = first["/ld"].json["@context"]
+    assert hosted in first["/json"].headers["link"]
+    served = client.get(urlsplit(hosted).path)
+    assert served.status_code == 200 and served.json()["@context"] == context
     # an entity written with the core context only has other names: full IRIs
     create(
         client,

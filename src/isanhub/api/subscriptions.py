@@ -48,16 +48,26 @@ async def create(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     terms = await hub.terms(body.context)
     doc = parse_subscription(body.data, terms, context=body.context, now=now_iso())
-    await _check_context(hub, doc)
+    await _check_context(hub, doc, body.context)
     await _notifier(hub).create(http.tenant_of(request), doc)
     return http.created(f"{BASE}/subscriptions/{quote(doc['id'], safe=':/')}")
 
 
-async def _check_context(hub: Hub, doc: dict[str, Any]) -> None:
+async def _check_context(hub: Hub, doc: dict[str, Any], context: Any) -> None:
     """The context notifications will be compacted with must be at hand now, not at the
-    first notification: LdContextNotAvailable (503) otherwise."""
+    first notification: LdContextNotAvailable (503) otherwise. A subscriber's context
+    that is no single URL (several, or inline) is hosted as an ImplicitlyCreated context
+    and named by ``jsonldContext`` (clause 5.2.12): a notification's Link header can name
+    one URL only."""
     if doc.get("jsonldContext"):
         await hub.terms(doc["jsonldContext"])
+    elif context is not None and not _single_url(context):
+        doc["jsonldContext"] = hub.contexts.add_implicit(context)[1]
+
+
+def _single_url(context: Any) -> bool:
+    items = context if isinstance(context, list) else [context]
+    return len(items) == 1 and isinstance(items[0], str)
 
 
 async def _stored(hub: Hub, request: Request, sid: str) -> StoredSubscription:
@@ -151,7 +161,7 @@ async def update(hub: Hub, request: Request) -> Response:
     terms = await hub.terms(body.context)
     found = await _stored(hub, request, sid)
     doc = patch_subscription(found.doc, body.data, terms, context=body.context, now=now_iso())
-    await _check_context(hub, doc)
+    await _check_context(hub, doc, body.context)
     await _notifier(hub).update(http.tenant_of(request), doc)
     return http.no_content()
 

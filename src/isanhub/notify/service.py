@@ -60,10 +60,7 @@ class Notifier:
 
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
-        version, subs = await self.table.load()
-        for tenant, doc in subs:
-            await self._expand_q(tenant, doc)
-        self.replace(version, subs)
+        await self._reload()
         self.store.set_watcher(self)
         self._lead = asyncio.ensure_future(self.table.lead(self._became, self._wake))
 
@@ -84,6 +81,7 @@ class Notifier:
             self.dispatcher.reset()
             self._periodic.stop()
             return
+        await self._reload()
         self.dispatcher.push(await self.table.claim(everything=True))
         self._periodic.sync(self.watches())
 
@@ -95,10 +93,20 @@ class Notifier:
             return
         self._claiming = asyncio.ensure_future(self._claim())
 
+    async def _reload(self) -> None:
+        """Load every subscription again (another process changed some)."""
+        version, subs = await self.table.load()
+        for tenant, doc in subs:
+            await self._expand_q(tenant, doc)
+        self.replace(version, subs)
+
     async def _claim(self) -> None:
         while True:
             self._claim_again = False
             try:
+                # the rows may be of subscriptions another process created or changed
+                if await self.table.version() != self.version:
+                    await self._reload()
                 self.dispatcher.push(await self.table.claim(everything=False))
             except Exception:  # noqa: BLE001 - the next wake claims them
                 log.exception("could not claim notifications")
@@ -166,7 +174,7 @@ class Notifier:
         self, version: int, tenant: str, doc: dict[str, Any] | None, sid: str
     ) -> None:
         if version != self.version + 1:  # another process changed some too: reload all
-            self.replace(*await self.table.load())
+            await self._reload()
             return
         index = self._indexes.setdefault(tenant, Index())
         if doc is None:

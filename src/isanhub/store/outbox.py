@@ -88,6 +88,9 @@ class SubscriptionTable(Protocol):
     async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
         """The version and every subscription (tenant, stored form)."""
 
+    async def version(self) -> int:
+        """The version alone: whether a copy of the subscriptions is still current."""
+
     async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
         """Store a subscription (AlreadyExists when ``create`` and the id is taken,
         ResourceNotFound when not ``create`` and it is missing); the new version."""

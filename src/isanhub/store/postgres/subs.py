@@ -86,6 +86,10 @@ class PgSubscriptions:
         async with self._store._connection() as conn, conn.transaction():
             return await version(conn, self._q), await load(conn, self._q)
 
+    async def version(self) -> int:
+        async with self._store._connection() as conn:
+            return await version(conn, self._q)
+
     async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
         text = orjson.dumps(doc).decode()
         async with self._store._connection() as conn, conn.transaction():

@@ -58,6 +58,10 @@ class SqliteSubscriptions:
         subs = conn.execute("SELECT tenant, doc FROM subscriptions ORDER BY seq").fetchall()
         return int(version[0]), [(t, orjson.loads(d)) for t, d in subs]
 
+    async def version(self) -> int:
+        row = self._read().execute("SELECT value FROM meta WHERE key = ?", (_VERSION,)).fetchone()
+        return int(row[0])
+
     async def put(self, tenant: str, doc: dict[str, Any], *, create: bool) -> int:
         text = orjson.dumps(doc).decode()
 
