@@ -401,6 +401,8 @@ def test_names_compacted_with_the_subscribers_inline_context(
     assert hosted in first["/json"].headers["link"]
     served = client.get(urlsplit(hosted).path)
     assert served.status_code == 200 and served.json()["@context"] == context
+    listed = client.get(f"{B}/jsonldContexts", params={"kind": "ImplicitlyCreated"}).json()
+    assert hosted in listed
     # an entity written with the core context only has other names: full IRIs
     create(
         client,

@@ -65,6 +65,7 @@ class Dispatcher:
         self._done: list[int] = []
         self._dirty: dict[tuple[str, str], _Queue] = {}
         self._settler: asyncio.Task[None] | None = None
+        self._recording: set[asyncio.Task[None]] = set()
         self._closed = False
 
     # --- intake ------------------------------------------------------------------------
@@ -106,7 +107,9 @@ class Dispatcher:
         q = self._queues.get((tenant, sid))
         if q is None:
             q = self._queues[(tenant, sid)] = _Queue(tenant, sid)
-        asyncio.ensure_future(self._record_later(q, error))
+        task = asyncio.ensure_future(self._record_later(q, error))
+        self._recording.add(task)  # a reference until done: the loop keeps only weak ones
+        task.add_done_callback(self._recording.discard)
 
     async def _record_later(self, q: _Queue, error: str | None) -> None:
         await self._load_status(q)

@@ -201,9 +201,9 @@ class Index:
             for key in [k for k, ws in table.items() if ws.pop(sid, None) and not ws]:
                 del table[key]
 
-    def candidates(self, state: Entity) -> Iterable[Watch]:
+    def candidates(self, state: Entity) -> list[Watch]:
         seen: dict[str, Watch] = dict(self.any)
         seen.update(self.by_id.get(state["id"], {}))
         for t in state["type"]:
             seen.update(self.by_type.get(t, {}))
-        return seen.values()
+        return list(seen.values())
