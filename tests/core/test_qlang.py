@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from isanhub.core import qlang
 from isanhub.core.errors import BadRequestData, InvalidRequest
 from isanhub.core.qeval import evaluate as qeval_evaluate
 from isanhub.core.qlang import (
@@ -763,3 +764,17 @@ def test_numeric_operators_follow_python(value: float, low: float, high: float) 
     inside = low <= value <= high
     assert evaluate(Compare(path, "==", Range(low, high)), ent) is inside
     assert evaluate(Compare(path, "!=", Range(low, high)), ent) is not inside
+
+
+def test_expanded_sub_attribute_paths_print_and_parse_back() -> None:
+    # a subscription's q is kept with full IRIs; sub-attribute paths of IRIs are written
+    # <iri>.<iri> so that the text reads back to the same query
+    node = qlang.map_attrs(
+        qlang.parse("level.accuracy>0.5;level.observedAt>=2026-01-01T00:00:00Z"),
+        lambda t: "https://example.org/" + t,
+    )
+    text = qlang.to_q(node)
+    assert text.startswith("<https://example.org/level>.<https://example.org/accuracy>>0.5")
+    assert qlang.parse(text) == node
+    with pytest.raises(BadRequestData):
+        qlang.parse("<>.a==1")

@@ -244,7 +244,9 @@ class _Parser:
 
     def path(self) -> Path:
         s, start = self.s, self.i
-        if _IRI_START.match(s, start):
+        if s.startswith("<", start):
+            attr, *subs = self.bracketed()
+        elif _IRI_START.match(s, start):
             m = _IRI_BODY.match(s, start)
             assert m is not None  # the IRI start matched, so the body has at least that much
             text, self.i = m.group(), m.end()
@@ -269,6 +271,23 @@ class _Parser:
                 self.fail("expected ']'")
             self.i += 1
         return Path(attr, tuple(subs), tuple(keys))
+
+    def bracketed(self) -> list[str]:
+        """``<iri>.<iri>.name``: names in angle brackets may be any IRI (the expanded
+        form of a sub-attribute path, which a bare IRI cannot write unambiguously)."""
+        names: list[str] = []
+        while True:
+            if self.s.startswith("<", self.i):
+                end = self.s.find(">", self.i + 1)
+                if end <= self.i + 1:
+                    self.fail("expected an IRI in <...>")
+                names.append(self.s[self.i + 1 : end])
+                self.i = end + 1
+            else:
+                names.append(self.name(_NAME, "sub-attribute name"))
+            if not self.s.startswith(".", self.i):
+                return names
+            self.i += 1
 
     def name(self, pattern: re.Pattern[str], what: str) -> str:
         m = pattern.match(self.s, self.i)
@@ -411,7 +430,11 @@ def _value_q(value: Value) -> str:
 
 
 def path_q(path: Path) -> str:
-    text = ".".join((path.attr, *path.subs))
+    names = (path.attr, *path.subs)
+    if path.subs and any(":" in n for n in names):  # IRIs with sub-attributes: <iri>.<iri>
+        text = ".".join(f"<{n}>" if ":" in n else n for n in names)
+    else:
+        text = ".".join(names)
     return text + (f"[{'.'.join(path.keys)}]" if path.keys else "")
 
 

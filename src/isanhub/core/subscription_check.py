@@ -202,22 +202,22 @@ def triggers_member(value: Any) -> list[str]:
 
 
 def q_member(value: Any, terms: TermMap) -> dict[str, str]:
-    """``q`` as given, plus ``qExpanded`` (names as IRIs) when that text parses back to the
-    same tree: qlang cannot re-read a sub-attribute path of full IRIs (a.b both expanded)."""
+    """``q`` as given, plus ``qExpanded``: the same query with names as IRIs, which every
+    process compiles without the subscriber's @context (it must read back the same)."""
     q = text(value, "q")
     # the q of a JSON body may still be URL-encoded (ETSI 046_05: name=="Eiffel%20Tower")
     try:
         node = qlang.map_attrs(qlang.parse(unquote(q)), terms.expand_attr)
     except BadRequestData as exc:
         raise bad("q", exc.detail) from None
-    out = {"q": q}
     expanded = qlang.to_q(node)
     try:
-        if qlang.parse(expanded) == node:
-            out["qExpanded"] = expanded
+        same = qlang.parse(expanded) == node
     except BadRequestData:
-        pass
-    return out
+        same = False
+    if not same:
+        raise bad("q", f"{_brief(q)} cannot be stored with expanded names; simplify it")
+    return {"q": q, "qExpanded": expanded}
 
 
 def geoq_member(value: Any, terms: TermMap) -> dict[str, Any]:
@@ -260,7 +260,43 @@ def key_values(value: Any, member: str) -> list[dict[str, str]]:
             raise bad(member, f"{_brief(item)} is not a {{key, value}} object")
         if not isinstance(item["value"], str):
             raise bad(member, f"the value of {item['key']!r} must be a string")
+        if member.endswith("receiverInfo"):
+            _header(item["key"], item["value"], member)
     return [{"key": item["key"], "value": item["value"]} for item in value]
+
+
+#: an HTTP header name (RFC 9110 token) and value (visible characters, spaces, tabs)
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_FIELD = re.compile(r"[\t\x20-\x7e\x80-\uffff]*")
+#: headers that frame or route the request, or describe the body: the notifier's own
+_RESERVED = frozenset(
+    [
+        "host",
+        "content-length",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "te",
+        "trailer",
+        "upgrade",
+        "proxy-connection",
+        "content-type",
+        "content-encoding",
+        "link",
+        "expect",
+    ]
+)
+
+
+def _header(key: str, value: str, member: str) -> None:
+    """receiverInfo becomes HTTP headers: a header that would change how the request is
+    framed (smuggling another one on a shared connection) or routed is refused."""
+    if not _TOKEN.fullmatch(key):
+        raise bad(member, f"{_brief(key)} is not a valid header name")
+    if key.lower() in _RESERVED:
+        raise bad(member, f"{key} is set by the notifier and cannot be given")
+    if not _FIELD.fullmatch(value):
+        raise bad(member, f"the value of {key} has characters a header cannot carry")
 
 
 def endpoint_member(value: Any) -> dict[str, Any]:

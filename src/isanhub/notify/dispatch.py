@@ -62,6 +62,7 @@ class Dispatcher:
         self._max_backoff = max_backoff
         self._throttle = throttle
         self._queues: dict[tuple[str, str], _Queue] = {}
+        self._ids: set[int] = set()  # rows queued, or delivered and not yet settled
         self._done: list[int] = []
         self._dirty: dict[tuple[str, str], _Queue] = {}
         self._settler: asyncio.Task[None] | None = None
@@ -72,6 +73,8 @@ class Dispatcher:
     def push(self, items: list[OutboxItem]) -> None:
         """Queue committed outbox rows (any order; each queue keeps id order)."""
         touched: set[tuple[str, str]] = set()
+        items = [i for i in items if i.id not in self._ids]  # read again by a sweep
+        self._ids.update(i.id for i in items)
         for item in items:
             key = (item.tenant, item.sid)
             q = self._queues.get(key)
@@ -86,11 +89,17 @@ class Dispatcher:
         for key in {(i.tenant, i.sid) for i in items}:
             self._wake(self._queues[key])
 
+    def known(self, row_id: int) -> bool:
+        """Whether an outbox row is queued here, or delivered and not yet settled."""
+        return row_id in self._ids
+
     def forget(self, tenant: str, sid: str) -> None:
         """A deleted subscription: drop its queue (its rows were deleted with it)."""
         q = self._queues.pop((tenant, sid), None)
-        if q is not None and q.task is not None:
-            q.task.cancel()
+        if q is not None:
+            self._ids.difference_update(i.id for i in q.items)
+            if q.task is not None:
+                q.task.cancel()
         self._dirty.pop((tenant, sid), None)
 
     def status(self, tenant: str, sid: str) -> dict[str, Any] | None:
@@ -114,12 +123,16 @@ class Dispatcher:
     async def _record_later(self, q: _Queue, error: str | None) -> None:
         await self._load_status(q)
         self._note(q, error)
+        self._settle_soon()
 
     # --- delivery ----------------------------------------------------------------------
     def _wake(self, q: _Queue) -> None:
         if self._closed or (q.task is not None and not q.task.done()):
             return
         q.task = asyncio.ensure_future(self._drain(q))
+        self._settle_soon()
+
+    def _settle_soon(self) -> None:
         if self._settler is None or self._settler.done():
             self._settler = asyncio.ensure_future(self._settle_loop())
 
@@ -129,7 +142,12 @@ class Dispatcher:
             q.status = dict(stored.status) if stored is not None else {}
 
     async def _drain(self, q: _Queue) -> None:
-        await self._load_status(q)
+        while q.status is None and not self._closed:
+            try:
+                await self._load_status(q)
+            except Exception:  # noqa: BLE001 - the store is unreachable: try again
+                log.exception("could not read the status of %s", q.sid)
+                await asyncio.sleep(1.0)
         while q.items and not self._closed:
             wait = q.next_at - time.monotonic()
             if wait > 0:
@@ -141,6 +159,8 @@ class Dispatcher:
                 self._note(q, exc.reason)
                 q.failures += 1
                 delay = min(self._max_backoff, 0.5 * 2 ** (q.failures - 1))
+                if not exc.retryable:  # only a change of the subscription can help
+                    delay = self._max_backoff
                 log.warning("notification of %s failed (%s); retry in %.1f s", q.sid, exc, delay)
                 q.next_at = time.monotonic() + delay
                 continue
@@ -152,7 +172,11 @@ class Dispatcher:
             # by id, not from the head: rows claimed meanwhile may have been sorted in
             # ahead of the batch (another entity's change committed later with a lower id)
             sent = {i.id for i in batch}
-            q.items = deque(i for i in q.items if i.id not in sent)
+            if all(q.items[n].id == item.id for n, item in enumerate(batch)):
+                for _ in batch:  # the usual case: the batch is still the head
+                    q.items.popleft()
+            else:
+                q.items = deque(i for i in q.items if i.id not in sent)
             self._done.extend(sent)
             if exists:
                 q.failures = 0
@@ -217,6 +241,8 @@ class Dispatcher:
             log.exception("could not record delivered notifications; retrying")
             self._done = done + self._done
             self._dirty = {**dirty, **self._dirty}
+            return
+        self._ids.difference_update(done)
 
     def reset(self) -> None:
         """Stop delivering (another process took over): drop every queue."""
@@ -224,6 +250,7 @@ class Dispatcher:
             if q.task is not None:
                 q.task.cancel()
         self._queues.clear()
+        self._ids.clear()
 
     async def close(self) -> None:
         self._closed = True

@@ -74,13 +74,16 @@ class Watch:
     def live(self, now: float) -> bool:
         return self.active and not self.periodic and (self.expires is None or now < self.expires)
 
-    def trigger(self, before: Entity | None, after: Entity | None) -> str | None:
-        """The trigger this change fires for this subscription, or None."""
+    def trigger(
+        self, before: Entity | None, after: Entity | None, changes: Changes | None = None
+    ) -> str | None:
+        """The trigger this change fires for this subscription, or None (``changes``:
+        the attributes it changed, computed once for every candidate)."""
         state = after if after is not None else before
         assert state is not None
         if self.selectors and not any(s.selects(state) for s in self.selectors):
             return None
-        fired = self._fired(before, after)
+        fired = self._fired(before, after, changes or attribute_changes(before, after))
         if not fired:
             return None
         if self.q is not None and not qlang.evaluate(self.q, state):
@@ -95,15 +98,10 @@ class Watch:
             return None
         return fired
 
-    def _fired(self, before: Entity | None, after: Entity | None) -> str | None:
+    def _fired(self, before: Entity | None, after: Entity | None, changes: Changes) -> str | None:
         old = before["attrs"] if before is not None else {}
-        new = after["attrs"] if after is not None else {}
         watched = self.watched
-        created = [a for a in new if a not in old]
-        # an attribute is deleted when it goes, or when one of its instances (datasetId)
-        # goes while others stay; a deleted entity deletes them all
-        deleted = [a for a in old if a not in new or _instance_gone(old[a], new[a])]
-        updated = [a for a in new if a in old and new[a] != old[a] and a not in deleted]
+        created, deleted, updated = changes
         if watched is not None:
             created = [a for a in created if a in watched]
             deleted = [a for a in deleted if a in watched]
@@ -124,6 +122,21 @@ class Watch:
         return None
 
 
+#: the attributes a change created, deleted and updated
+Changes = tuple[list[str], list[str], list[str]]
+
+
+def attribute_changes(before: Entity | None, after: Entity | None) -> Changes:
+    old = before["attrs"] if before is not None else {}
+    new = after["attrs"] if after is not None else {}
+    created = [a for a in new if a not in old]
+    # an attribute is deleted when it goes, or when one of its instances (datasetId) goes
+    # while others stay; a deleted entity deletes them all
+    deleted = [a for a in old if a not in new or _instance_gone(old[a], new[a])]
+    updated = [a for a in new if a in old and new[a] != old[a] and a not in deleted]
+    return created, deleted, updated
+
+
 def _instance_gone(before: list[dict[str, Any]], after: list[dict[str, Any]]) -> bool:
     kept = {i.get("datasetId") for i in after}
     return any(i.get("datasetId") not in kept for i in before)
@@ -133,10 +146,8 @@ def _epoch(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
-def compile_watch(tenant: str, doc: dict[str, Any], q: Any = None) -> Watch:
-    """The Watch of a stored subscription (isanhub.core.subscription's stored form);
-    ``q``: its q tree, when it could only be expanded with the term map of its context
-    (core.subscription.compile_q)."""
+def compile_watch(tenant: str, doc: dict[str, Any]) -> Watch:
+    """The Watch of a stored subscription (isanhub.core.subscription's stored form)."""
     selectors = [
         Selector(
             typeexpr.parse_types(sel["type"]),
@@ -152,8 +163,7 @@ def compile_watch(tenant: str, doc: dict[str, Any], q: Any = None) -> Watch:
             g["georel"], g["geometry"], g["coordinates"], g.get("geoproperty") or LOCATION
         )
     watched = doc.get("watchedAttributes")
-    if q is None:
-        q = compile_q(doc)  # ValueError when the caller should have given it
+    q = compile_q(doc)
     return Watch(
         tenant=tenant,
         id=doc["id"],

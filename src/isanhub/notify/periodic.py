@@ -35,7 +35,10 @@ class Schedule:
         """Run a task for each periodic subscription, and only for those."""
         wanted = {(w.tenant, w.id): w for w in watches if w.periodic}
         for key, (task, w) in list(self._tasks.items()):
-            if wanted.get(key) is not w:
+            # a reload compiles every subscription again: only a changed one restarts,
+            # or a long interval would never come round while others change
+            new = wanted.get(key)
+            if new is None or new.doc != w.doc:
                 task.cancel()
                 del self._tasks[key]
         for key, w in wanted.items():

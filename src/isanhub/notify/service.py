@@ -18,11 +18,11 @@ import orjson
 from isanhub.core import linked
 from isanhub.core.context import ContextResolver
 from isanhub.core.model import now_iso
-from isanhub.core.subscription import compile_q
 from isanhub.notify import periodic
 from isanhub.notify.content import Event, notification, view_of
 from isanhub.notify.dispatch import Dispatcher
-from isanhub.notify.match import Index, Watch, compile_watch
+from isanhub.notify.match import Index, Watch, attribute_changes, compile_watch
+from isanhub.notify.reader import OutboxReader
 from isanhub.notify.senders import Senders, Target
 from isanhub.settings import Settings
 from isanhub.store.base import Store
@@ -49,14 +49,13 @@ class Notifier:
         self.leading = False
         self._indexes: dict[str, Index] = {}
         # SQLite: one process wrote every row and hands them over at commit; PostgreSQL:
-        # the leader claims committed rows from the table (store.postgres.subs)
+        # the leader reads committed rows from the table (notify.reader)
         self._handoff = not hasattr(store, "conninfo")
-        self._claiming: asyncio.Task[None] | None = None
-        self._claim_again = False
+        self._reader = OutboxReader(self.table, self.dispatcher.known)
+        self._reading: asyncio.Task[None] | None = None
+        self._read_again = False
         self._lead: asyncio.Task[None] | None = None
         self._periodic = periodic.Schedule(self)
-        #: q trees that needed the subscription's @context to expand, by (tenant, id)
-        self._q: dict[tuple[str, str], Any] = {}
 
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
@@ -70,47 +69,61 @@ class Notifier:
             self._lead.cancel()
             await asyncio.gather(self._lead, return_exceptions=True)
         self._periodic.stop()
-        if self._claiming is not None:
-            await asyncio.gather(self._claiming, return_exceptions=True)
+        if self._reading is not None:
+            await asyncio.gather(self._reading, return_exceptions=True)
         await self.dispatcher.close()
         await self.senders.close()
 
     async def _became(self, leading: bool) -> None:
-        self.leading = leading
         if not leading:
+            self.leading = False
             self.dispatcher.reset()
             self._periodic.stop()
             return
-        await self._reload()
-        self.dispatcher.push(await self.table.claim(everything=True))
+        while True:  # what is pending must be loaded, however long the store is away
+            try:
+                await self._reload()
+                if self._handoff:
+                    self.leading = True  # commits from now on are handed over
+                    self.dispatcher.push(await self.table.pending())
+                else:
+                    self._reader.reset()
+                    self.dispatcher.push(await self._reader.new_rows())
+                    self.leading = True
+                break
+            except Exception:  # noqa: BLE001
+                log.exception("could not load the pending notifications; retrying")
+                self.leading = False
+                await asyncio.sleep(1.0)
+        self._periodic.sync(self.watches())
         self._periodic.sync(self.watches())
 
     def _wake(self) -> None:
         if not self.leading:
             return
-        if self._claiming is not None and not self._claiming.done():
-            self._claim_again = True
+        if self._reading is not None and not self._reading.done():
+            self._read_again = True  # the read under way may have started too early
             return
-        self._claiming = asyncio.ensure_future(self._claim())
+        self._reading = asyncio.ensure_future(self._read())
 
     async def _reload(self) -> None:
         """Load every subscription again (another process changed some)."""
-        version, subs = await self.table.load()
-        for tenant, doc in subs:
-            await self._expand_q(tenant, doc)
-        self.replace(version, subs)
+        self.replace(*await self.table.load())
 
-    async def _claim(self) -> None:
+    async def _read(self) -> None:
+        """PostgreSQL: deliver what was committed since the last read (notify.reader)."""
         while True:
-            self._claim_again = False
+            self._read_again = False
             try:
                 # the rows may be of subscriptions another process created or changed
                 if await self.table.version() != self.version:
                     await self._reload()
-                self.dispatcher.push(await self.table.claim(everything=False))
-            except Exception:  # noqa: BLE001 - the next wake claims them
-                log.exception("could not claim notifications")
-            if not self._claim_again:
+                rows = await self._reader.new_rows()
+                if self.leading:  # not if this process lost the role meanwhile
+                    self.dispatcher.push(rows)
+            except Exception:  # noqa: BLE001 - the next wake reads them
+                log.exception("could not read the outbox")
+            if not self._read_again:
                 return
 
     # --- ChangeWatcher -----------------------------------------------------------------
@@ -133,10 +146,11 @@ class Notifier:
                 continue  # the common case in a busy tenant: decode one text only
             after = state if after_text is not None else None
             before = loads(before_text) if before_text is not None else None
+            changes = attribute_changes(before, after)
             for w in candidates:
                 if not w.live(now):
                     continue
-                trigger = w.trigger(before, after)
+                trigger = w.trigger(before, after, changes)
                 if trigger is not None:
                     out.append(
                         OutboxItem(
@@ -156,7 +170,7 @@ class Notifier:
         indexes: dict[str, Index] = {}
         for tenant, doc in subscriptions:
             try:
-                w = compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))
+                w = compile_watch(tenant, doc)
             except Exception:  # noqa: BLE001 - one bad document must not stop the others
                 log.exception("subscription %s cannot be compiled; ignored", doc.get("id"))
                 continue
@@ -183,27 +197,18 @@ class Notifier:
         index = self._indexes.setdefault(tenant, Index())
         if doc is None:
             index.remove(sid)
-            self._q.pop((tenant, sid), None)
         else:
-            index.add(compile_watch(tenant, doc, self._q.get((tenant, sid))))
+            index.add(compile_watch(tenant, doc))
         self.version = version
         if self.leading:
             self._periodic.sync(self.watches())
 
-    async def _expand_q(self, tenant: str, doc: dict[str, Any]) -> None:
-        """Expand a q that needs the subscription's @context (sub-attribute paths)."""
-        if "q" in doc and "qExpanded" not in doc:
-            terms = await self.contexts.resolve(doc.get("@context"))
-            self._q[(tenant, doc["id"])] = compile_q(doc, terms)
-
     async def create(self, tenant: str, doc: dict[str, Any]) -> None:
-        await self._expand_q(tenant, doc)
-        compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))  # fails before storing
+        compile_watch(tenant, doc)  # fails here, before anything is stored
         await self._changed(await self.table.put(tenant, doc, create=True), tenant, doc, doc["id"])
 
     async def update(self, tenant: str, doc: dict[str, Any]) -> None:
-        await self._expand_q(tenant, doc)
-        compile_watch(tenant, doc, self._q.get((tenant, doc["id"])))
+        compile_watch(tenant, doc)
         await self._changed(await self.table.put(tenant, doc, create=False), tenant, doc, doc["id"])
 
     async def delete(self, tenant: str, sid: str) -> bool:
@@ -240,8 +245,11 @@ class Notifier:
 
     async def _deliver(self, tenant: str, sid: str, items: list[OutboxItem]) -> bool:
         w = self.watch(tenant, sid)
+        if w is None and await self.table.version() != self.version:
+            await self._reload()  # another process's new subscription
+            w = self.watch(tenant, sid)
         if w is None:
-            return False  # deleted meanwhile: its notifications go with it
+            return False  # deleted meanwhile: its notifications went with it
         events = []
         for item in items:
             p = orjson.loads(item.payload)

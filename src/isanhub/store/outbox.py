@@ -68,7 +68,8 @@ class ChangeWatcher(Protocol):
         """The notifications the changes of one group in ``tenant`` trigger."""
 
     def committed(self, items: list[OutboxItem]) -> None:
-        """Rows just committed (with their ids), for delivery without a database read."""
+        """Rows just committed: on SQLite with their ids, for delivery without a database
+        read; on PostgreSQL a signal to read the table (notify.reader)."""
 
     def replace(self, version: int, subscriptions: list[tuple[str, dict[str, Any]]]) -> None:
         """Match with these subscriptions (tenant, stored form) from now on."""
@@ -106,10 +107,9 @@ class SubscriptionTable(Protocol):
     ) -> tuple[list[StoredSubscription], int]:
         """One page of the tenant's subscriptions in creation order, and their number."""
 
-    async def claim(self, *, everything: bool) -> list[OutboxItem]:
-        """Notifications to deliver, in id order, now claimed by this process: every one
-        not yet delivered (``everything``: after a start or a change of leader), else
-        those that other processes wrote since the last claim."""
+    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
+        """The notifications not delivered yet with an id above ``after`` (and at most
+        ``upto``), in id order."""
 
     async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
         """In one transaction: remove the delivered rows ``done`` and store the delivery

@@ -106,15 +106,12 @@ CREATE TABLE {ns}.subscription_version (
   one boolean PRIMARY KEY DEFAULT true CHECK (one), version bigint NOT NULL);
 INSERT INTO {ns}.subscription_version VALUES (true, 0);
 -- the durable outbox: one row per notification to deliver, written in the transaction
--- of the change that triggered it, removed once delivered; claimed: the delivering
--- process holds it in memory already
+-- of the change that triggered it, removed once delivered; the delivering process
+-- reads it by id (notify.reader)
 CREATE TABLE {ns}.outbox (
   id bigserial PRIMARY KEY, tenant text NOT NULL, sid text NOT NULL, eid text NOT NULL,
-  payload bytea NOT NULL, created double precision NOT NULL,
-  claimed boolean NOT NULL DEFAULT false);
+  payload bytea NOT NULL, created double precision NOT NULL);
 CREATE INDEX outbox_by_subscription ON {ns}.outbox (tenant, sid);
--- what the delivering process has not claimed yet: found without reading the rest
-CREATE INDEX outbox_unclaimed ON {ns}.outbox (id) WHERE NOT claimed;
 """,
     ),
 ]

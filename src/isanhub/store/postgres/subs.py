@@ -41,21 +41,15 @@ async def load(conn: AsyncConnection, q: str) -> list[tuple[str, dict[str, Any]]
 async def insert_outbox(
     conn: AsyncConnection, q: str, ns: str, items: list[OutboxItem], *, leading: bool
 ) -> None:
-    """Insert the rows in the caller's transaction, setting their ids; unless this
-    process delivers, tell the one that does (NOTIFY is sent at commit). The deliverer
-    claims rows from the table even when it wrote them itself: for one entity, ids
-    follow the order of commits (the entity's row lock), so claiming what is committed
-    keeps each entity's notifications in order whichever process wrote them."""
-    cur = await conn.execute(
-        f"SELECT nextval('{q}outbox_id_seq') FROM generate_series(1, %s)", (len(items),)
-    )
-    for item, (oid,) in zip(items, await cur.fetchall(), strict=True):
-        item.id = oid
+    """Insert the rows in the caller's transaction; unless this process delivers, tell
+    the one that does (NOTIFY is sent at commit). Their ids come from the table's
+    sequence: the deliverer reads rows from the table even when it wrote them itself
+    (notify.reader), which keeps each entity's notifications in commit order whichever
+    process wrote them."""
     await conn.execute(
-        f"INSERT INTO {q}outbox({_ITEM}) SELECT * FROM unnest("
-        "%s::bigint[], %s::text[], %s::text[], %s::text[], %s::bytea[], %s::float8[])",
+        f"INSERT INTO {q}outbox(tenant, sid, eid, payload, created) SELECT * FROM unnest("
+        "%s::text[], %s::text[], %s::text[], %s::bytea[], %s::float8[])",
         (
-            [i.id for i in items],
             [i.tenant for i in items],
             [i.sid for i in items],
             [i.eid for i in items],
@@ -153,14 +147,13 @@ class PgSubscriptions:
         subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
         return subs, int(total[0]) if total else 0
 
-    async def claim(self, *, everything: bool) -> list[OutboxItem]:
-        where = "" if everything else " WHERE NOT claimed"
+    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
         async with self._store._connection() as conn:
             cur = await conn.execute(
-                f"UPDATE {self._q}outbox SET claimed = true{where} RETURNING {_ITEM}"
+                f"SELECT {_ITEM} FROM {self._q}outbox WHERE id > %s AND id <= %s ORDER BY id",
+                (after, upto if upto is not None else 2**63 - 1),
             )
             rows = await cur.fetchall()
-        rows.sort()
         return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
 
     async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
@@ -192,7 +185,13 @@ class PgSubscriptions:
             leading = False
             try:
                 async with await AsyncConnection.connect(
-                    self._store.conninfo, autocommit=True
+                    self._store.conninfo,
+                    autocommit=True,
+                    # a dead peer must end the session here as it does on the server
+                    keepalives=1,
+                    keepalives_idle=5,
+                    keepalives_interval=2,
+                    keepalives_count=3,
                 ) as conn:
                     while not leading:
                         cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))
@@ -207,6 +206,9 @@ class PgSubscriptions:
                         async for _ in conn.notifies(timeout=1.0, stop_after=1):
                             pass
                         wake()
+                        # the session (and so the lock) is still there: a connection
+                        # that broke raises here, and this process stops delivering
+                        await conn.execute("SELECT 1")
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the connection broke: try again

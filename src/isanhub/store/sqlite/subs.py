@@ -123,11 +123,11 @@ class SqliteSubscriptions:
         subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
         return subs, int(total)
 
-    async def claim(self, *, everything: bool) -> list[OutboxItem]:
-        if not everything:
-            return []  # one process: it wrote every row and was handed them at commit
+    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
         rows = self._read().execute(
-            "SELECT id, tenant, sid, eid, payload, created FROM outbox ORDER BY id"
+            "SELECT id, tenant, sid, eid, payload, created FROM outbox"
+            " WHERE id > ? AND id <= ? ORDER BY id",
+            (after, upto if upto is not None else 2**63 - 1),
         )
         return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
 
