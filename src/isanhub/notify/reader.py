@@ -45,7 +45,9 @@ class OutboxReader:
 
     async def new_rows(self) -> list[OutboxItem]:
         """The committed rows not read before, in id order."""
-        rows = [r for r in await self._table.pending(after=self._low) if r.id not in self._read]
+        # above the highest id read, and the gaps below it: nothing is read twice
+        fresh = await self._table.pending(after=self._top, also=sorted(self._gaps))
+        rows = [r for r in fresh if r.id not in self._read]
         if rows and not self._top:  # the first read: nothing below its first row is due
             self._low = self._top = rows[0].id - 1
         self._read.update(r.id for r in rows)

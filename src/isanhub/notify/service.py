@@ -54,6 +54,7 @@ class Notifier:
         self._reader = OutboxReader(self.table, self.dispatcher.known)
         self._reading: asyncio.Task[None] | None = None
         self._read_again = False
+        self._check_version = False
         self._lead: asyncio.Task[None] | None = None
         self._periodic = periodic.Schedule(self)
 
@@ -61,7 +62,7 @@ class Notifier:
     async def start(self) -> None:
         await self._reload()
         self.store.set_watcher(self)
-        self._lead = asyncio.ensure_future(self.table.lead(self._became, self._wake))
+        self._lead = asyncio.ensure_future(self.table.lead(self._became, self._woken))
 
     async def close(self) -> None:
         self.store.set_watcher(None)
@@ -96,7 +97,12 @@ class Notifier:
                 self.leading = False
                 await asyncio.sleep(1.0)
         self._periodic.sync(self.watches())
-        self._periodic.sync(self.watches())
+
+    def _woken(self) -> None:
+        """Another process wrote rows (NOTIFY), or a second passed: its rows may be of
+        subscriptions it created or changed, so the read checks the version first."""
+        self._check_version = True
+        self._wake()
 
     def _wake(self) -> None:
         if not self.leading:
@@ -115,9 +121,11 @@ class Notifier:
         while True:
             self._read_again = False
             try:
-                # the rows may be of subscriptions another process created or changed
-                if await self.table.version() != self.version:
-                    await self._reload()
+                # this process's own writes checked the version in their transaction
+                if self._check_version:
+                    self._check_version = False
+                    if await self.table.version() != self.version:
+                        await self._reload()
                 rows = await self._reader.new_rows()
                 if self.leading:  # not if this process lost the role meanwhile
                     self.dispatcher.push(rows)

@@ -12,7 +12,7 @@ the watcher again (``committed``) for immediate delivery.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -107,9 +107,11 @@ class SubscriptionTable(Protocol):
     ) -> tuple[list[StoredSubscription], int]:
         """One page of the tenant's subscriptions in creation order, and their number."""
 
-    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
+    async def pending(
+        self, after: int = 0, upto: int | None = None, also: Sequence[int] = ()
+    ) -> list[OutboxItem]:
         """The notifications not delivered yet with an id above ``after`` (and at most
-        ``upto``), in id order."""
+        ``upto``), and those of the ids ``also``, in id order."""
 
     async def settle(self, done: list[int], statuses: list[StoredSubscription]) -> None:
         """In one transaction: remove the delivered rows ``done`` and store the delivery

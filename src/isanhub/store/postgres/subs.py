@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -48,7 +48,7 @@ async def insert_outbox(
     process wrote them."""
     await conn.execute(
         f"INSERT INTO {q}outbox(tenant, sid, eid, payload, created) SELECT * FROM unnest("
-        "%s::text[], %s::text[], %s::text[], %s::bytea[], %s::float8[])",
+        "%b::text[], %b::text[], %b::text[], %b::bytea[], %b::float8[])",  # binary: no escaping
         (
             [i.tenant for i in items],
             [i.sid for i in items],
@@ -147,11 +147,14 @@ class PgSubscriptions:
         subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
         return subs, int(total[0]) if total else 0
 
-    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
+    async def pending(
+        self, after: int = 0, upto: int | None = None, also: Sequence[int] = ()
+    ) -> list[OutboxItem]:
         async with self._store._connection() as conn:
             cur = await conn.execute(
-                f"SELECT {_ITEM} FROM {self._q}outbox WHERE id > %s AND id <= %s ORDER BY id",
-                (after, upto if upto is not None else 2**63 - 1),
+                f"SELECT {_ITEM} FROM {self._q}outbox WHERE (id > %s AND id <= %s)"
+                " OR id = ANY(%s::bigint[]) ORDER BY id",
+                (after, upto if upto is not None else 2**63 - 1, list(also)),
             )
             rows = await cur.fetchall()
         return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
@@ -160,12 +163,12 @@ class PgSubscriptions:
         async with self._store._connection() as conn, conn.transaction():
             if done:
                 await conn.execute(
-                    f"DELETE FROM {self._q}outbox WHERE id = ANY(%s::bigint[])", (done,)
+                    f"DELETE FROM {self._q}outbox WHERE id = ANY(%b::bigint[])", (done,)
                 )
             if statuses:  # one statement: a busy leader settles hundreds at a time
                 await conn.execute(
                     f"UPDATE {self._q}subscriptions s SET status = u.status FROM unnest("
-                    "%s::text[], %s::text[], %s::text[]) AS u(tenant, sid, status)"
+                    "%b::text[], %b::text[], %b::text[]) AS u(tenant, sid, status)"
                     " WHERE s.tenant = u.tenant AND s.sid = u.sid",
                     (
                         [s.tenant for s in statuses],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -123,11 +123,14 @@ class SqliteSubscriptions:
         subs = [StoredSubscription(tenant, orjson.loads(d), orjson.loads(s)) for d, s in rows]
         return subs, int(total)
 
-    async def pending(self, after: int = 0, upto: int | None = None) -> list[OutboxItem]:
+    async def pending(
+        self, after: int = 0, upto: int | None = None, also: Sequence[int] = ()
+    ) -> list[OutboxItem]:
+        marks = ",".join("?" * len(also))
         rows = self._read().execute(
             "SELECT id, tenant, sid, eid, payload, created FROM outbox"
-            " WHERE id > ? AND id <= ? ORDER BY id",
-            (after, upto if upto is not None else 2**63 - 1),
+            f" WHERE (id > ? AND id <= ?){f' OR id IN ({marks})' if also else ''} ORDER BY id",
+            (after, upto if upto is not None else 2**63 - 1, *also),
         )
         return [OutboxItem(t, s, e, bytes(p), c, i) for i, t, s, e, p, c in rows]
 
