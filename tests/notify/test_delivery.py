@@ -238,3 +238,16 @@ def test_when_the_delivering_process_dies_another_takes_over(
         while time.monotonic() < deadline and len(rx.received) < 11:
             time.sleep(0.05)
         assert levels(rx.received)["urn:ngsi-ld:Sensor:0"] == list(range(0, 11))
+
+
+def test_endpoint_timeout_and_cooldown_are_kept(client: TestClient) -> None:
+    with HttpReceiver() as rx:
+        rx.delay = 1.0  # answers too late for the endpoint's 200 ms
+        endpoint = {"uri": rx.url, "timeout": 200, "cooldown": 1500}
+        sid = subscribe(client, rx.url, notification={"endpoint": endpoint})
+        create(client, 1)
+        first, second = rx.wait_for(2, 6)[:2]
+        assert second.at - first.at >= 1.6  # 0.2 s timeout, then at least 1.5 s cooldown
+        status = client.get(f"{B}/subscriptions/{sid}").json()["notification"]
+        assert status["status"] == "failed"
+        assert status["lastFailureReason"] == "timeout after 0.2 s"

@@ -55,12 +55,14 @@ class Dispatcher:
         batch: int = 64,
         max_backoff: float = 60.0,
         throttle: Callable[[str, str], float] = lambda tenant, sid: 0.0,
+        cooldown: Callable[[str, str], float] = lambda tenant, sid: 0.0,
     ) -> None:
         self._table = table
         self._send = send
         self._batch = max(1, batch)
         self._max_backoff = max_backoff
         self._throttle = throttle
+        self._cooldown = cooldown
         self._queues: dict[tuple[str, str], _Queue] = {}
         self._ids: set[int] = set()  # rows queued, or delivered and not yet settled
         self._done: list[int] = []
@@ -161,6 +163,7 @@ class Dispatcher:
                 delay = min(self._max_backoff, 0.5 * 2 ** (q.failures - 1))
                 if not exc.retryable:  # only a change of the subscription can help
                     delay = self._max_backoff
+                delay = max(delay, self._cooldown(q.tenant, q.sid))
                 log.warning("notification of %s failed (%s); retry in %.1f s", q.sid, exc, delay)
                 q.next_at = time.monotonic() + delay
                 continue

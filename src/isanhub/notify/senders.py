@@ -11,6 +11,7 @@ A `Senders` belongs to one event loop at a time; it is not for use from other th
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 
 
@@ -37,6 +38,9 @@ class Target:
     # endpoint.notifierInfo: MQTT-Version ("mqtt3.1.1" default, or "mqtt5.0"),
     # MQTT-QoS ("0" default, "1", "2")
     notifier_info: tuple[tuple[str, str], ...] = ()
+    # endpoint.timeout: seconds (the API's milliseconds / 1000) this endpoint has to
+    # accept a notification, when shorter than the notifier's own timeout
+    timeout: float | None = None
 
 
 class Senders:
@@ -55,11 +59,18 @@ class Senders:
         JSON-LD context goes by header) etc."""
         scheme = target.uri.partition(":")[0].lower()
         if scheme in ("http", "https"):
-            await self._http.send(target, body, headers)
+            sending = self._http.send(target, body, headers)
         elif scheme in ("mqtt", "mqtts"):
-            await self._mqtt.send(target, body, headers)
+            sending = self._mqtt.send(target, body, headers)
         else:
             raise DeliveryError(f"unsupported endpoint URI scheme: {scheme!r}", retryable=False)
+        if target.timeout is None:
+            await sending
+            return
+        try:
+            await asyncio.wait_for(sending, target.timeout)
+        except TimeoutError:
+            raise DeliveryError(f"timeout after {target.timeout:g} s") from None
 
     async def close(self) -> None:
         """Close pooled HTTP connections and disconnect MQTT clients. Sends still under

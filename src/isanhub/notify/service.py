@@ -44,6 +44,7 @@ class Notifier:
             batch=settings.notify_batch,
             max_backoff=settings.notify_max_backoff,
             throttle=self._throttle,
+            cooldown=self._cooldown,
         )
         self.version = -1
         self.leading = False
@@ -251,6 +252,12 @@ class Notifier:
         w = self.watch(tenant, sid)
         return float(w.doc.get("throttling") or 0) if w is not None else 0.0
 
+    def _cooldown(self, tenant: str, sid: str) -> float:
+        """endpoint.cooldown (milliseconds): the least wait after a failure, in seconds."""
+        w = self.watch(tenant, sid)
+        endpoint = w.doc["notification"]["endpoint"] if w is not None else {}
+        return float(endpoint.get("cooldown") or 0) / 1000
+
     async def _deliver(self, tenant: str, sid: str, items: list[OutboxItem]) -> bool:
         w = self.watch(tenant, sid)
         if w is None and await self.table.version() != self.version:
@@ -301,4 +308,5 @@ def target_of(doc: dict[str, Any]) -> Target:
         accept=endpoint.get("accept") or "application/json",
         receiver_info=pairs("receiverInfo"),
         notifier_info=pairs("notifierInfo"),
+        timeout=endpoint["timeout"] / 1000 if endpoint.get("timeout") else None,
     )
