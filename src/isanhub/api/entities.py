@@ -13,7 +13,7 @@ from isanhub.api import http
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.params import query_from, split_list, view_from
 from isanhub.core import linked, typeexpr
-from isanhub.core.errors import AlreadyExists, BadRequestData, InvalidRequest, ResourceNotFound
+from isanhub.core.errors import AlreadyExists, BadRequestData, ResourceNotFound
 from isanhub.core.model import Entity, check_uri, expand_entity, expand_fragment, now_iso
 from isanhub.core.render import NORMALIZED, View, render_entity
 from isanhub.core.update import merge_fragment, replace_entity
@@ -26,11 +26,7 @@ def _entity_id(request: Request) -> str:
 
 async def _entity_body(request: Request) -> http.Body:
     """The body of a create or replace: one entity (a JSON object) and its @context."""
-    body = await http.read_body(request, context=False)
-    if not isinstance(body.data, dict):
-        raise InvalidRequest("the body must be one entity (a JSON object)")
-    ctype = http.media_type(request.headers.get("content-type"))
-    return http.Body(body.data, http.body_context(request, ctype, body.data))
+    return await http.object_body(request, "one entity")
 
 
 async def create(hub: Hub, request: Request) -> Response:

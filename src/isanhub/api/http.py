@@ -170,6 +170,16 @@ async def read_body(
     return Body(data, body_context(request, ctype, data) if context else None)
 
 
+async def object_body(request: Request, what: str) -> Body:
+    """A body that must be one JSON object (``what``: "one entity", "one subscription"),
+    with its @context from the body (JSON-LD) or the Link header (JSON)."""
+    body = await read_body(request, context=False)
+    if not isinstance(body.data, dict):
+        raise InvalidRequest(f"the body must be {what} (a JSON object)")
+    ctype = media_type(request.headers.get("content-type"))
+    return Body(body.data, body_context(request, ctype, body.data))
+
+
 def body_context(request: Request, ctype: str, data: Any) -> Any:
     if ctype == JSONLD:
         items = data if isinstance(data, list) else [data]

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from isanhub import __version__
+from isanhub.core.subscription_check import ACCEPTS, FORMATS, TRIGGERS
 
 BASE = "/ngsi-ld/v1"
 JSON_TYPES = ("application/json", "application/ld+json")
@@ -179,19 +180,7 @@ SCHEMAS: dict[str, Any] = {
                 minItems=1,
             ),
             "watchedAttributes": _arr(_NAME, minItems=1),
-            "notificationTrigger": _arr(
-                {
-                    "enum": [
-                        "entityCreated",
-                        "entityUpdated",
-                        "entityDeleted",
-                        "attributeCreated",
-                        "attributeUpdated",
-                        "attributeDeleted",
-                    ]
-                },
-                minItems=1,
-            ),
+            "notificationTrigger": _arr({"enum": list(TRIGGERS)}, minItems=1),
             "q": _STR,
             "scopeQ": _STR,
             "geoQ": {"type": "object"},
@@ -205,14 +194,14 @@ SCHEMAS: dict[str, Any] = {
                 "What a notification carries and where it goes",
                 {
                     "attributes": _arr(_NAME, minItems=1),
-                    "format": {"enum": ["normalized", "keyValues", "simplified", "concise"]},
+                    "format": {"enum": list(FORMATS)},
                     "showChanges": _BOOL,
                     "sysAttrs": _BOOL,
                     "endpoint": _obj(
                         "The receiver",
                         {
                             "uri": _URI,
-                            "accept": {"enum": ["application/json", "application/ld+json"]},
+                            "accept": {"enum": list(ACCEPTS)},
                             "receiverInfo": _arr({"type": "object"}),
                             "notifierInfo": _arr({"type": "object"}),
                         },

@@ -16,7 +16,6 @@ from isanhub.api import http
 from isanhub.api.hub import BASE, Hub
 from isanhub.core.errors import (
     BadRequestData,
-    InvalidRequest,
     NonexistentTenant,
     ResourceNotFound,
     TooManyResults,
@@ -37,11 +36,7 @@ def _sid(request: Request) -> str:
 
 
 async def _body(request: Request) -> http.Body:
-    body = await http.read_body(request, context=False)
-    if not isinstance(body.data, dict):
-        raise InvalidRequest("the body must be one subscription (a JSON object)")
-    ctype = http.media_type(request.headers.get("content-type"))
-    return http.Body(body.data, http.body_context(request, ctype, body.data))
+    return await http.object_body(request, "one subscription")
 
 
 async def create(hub: Hub, request: Request) -> Response:

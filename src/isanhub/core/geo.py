@@ -399,6 +399,13 @@ class GeoQuery:
             return _circle_bbox(*self._point, self.max_distance * 1.0001 + 10.0)
         return self._bounds
 
+    def matches_entity(self, entity: dict[str, Any]) -> bool:
+        """Whether any value of the entity's ``geoproperty`` (normal form) satisfies it."""
+        return any(
+            inst["type"] == "GeoProperty" and self.matches(inst["value"])
+            for inst in entity["attrs"].get(self.geoproperty, [])
+        )
+
     def matches(self, geometry_geojson: Any) -> bool:
         """Whether an entity's GeoProperty value satisfies the query (unusable value: False)."""
         g = geometry_geojson

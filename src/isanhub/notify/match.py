@@ -88,11 +88,7 @@ class Watch:
             return None
         if self.q is not None and not qlang.evaluate(self.q, state):
             return None
-        geo = self.geo
-        if geo is not None and not any(
-            inst["type"] == "GeoProperty" and geo.matches(inst["value"])
-            for inst in state["attrs"].get(geo.geoproperty, [])
-        ):
+        if self.geo is not None and not self.geo.matches_entity(state):
             return None
         if self.scope is not None and not scopeq.matches(self.scope, state.get("scope")):
             return None

@@ -33,11 +33,7 @@ class PageFilter:
             return False
         if query.q is not None and not qlang.evaluate(query.q, entity):
             return False
-        geoq = query.geo
-        if geoq is not None and not any(
-            inst["type"] == "GeoProperty" and geoq.matches(inst["value"])
-            for inst in entity["attrs"].get(geoq.geoproperty, [])
-        ):
+        if query.geo is not None and not query.geo.matches_entity(entity):
             return False
         return query.scope_q is None or scopeq.matches(query.scope_q, entity.get("scope"))
 
