@@ -429,12 +429,20 @@ def _value_q(value: Value) -> str:
     return _scalar_q(value)
 
 
+def _bare_iri(name: str) -> bool:
+    """Whether an attribute IRI reads back alone, without brackets (see _Parser.path)."""
+    if not (_IRI_START.match(name) and _IRI_BODY.fullmatch(name)):
+        return False
+    cut = max(name.rfind("/"), name.rfind("#"))
+    return cut >= name.index("://") + 3 and "." not in name[cut + 1 :]
+
+
 def path_q(path: Path) -> str:
     names = (path.attr, *path.subs)
-    if path.subs and any(":" in n for n in names):  # IRIs with sub-attributes: <iri>.<iri>
-        text = ".".join(f"<{n}>" if ":" in n else n for n in names)
-    else:
+    if all(_NAME.fullmatch(n) for n in names) or (not path.subs and _bare_iri(path.attr)):
         text = ".".join(names)
+    else:  # IRIs with sub-attributes, or names plain text cannot hold: <name>.<name>
+        text = ".".join(n if _NAME.fullmatch(n) else f"<{n}>" for n in names)
     return text + (f"[{'.'.join(path.keys)}]" if path.keys else "")
 
 
