@@ -48,6 +48,7 @@ class Notifier:
         )
         self.version = -1
         self.leading = False
+        self.trusted = False  # until the table's lead() hears other processes' changes
         self._indexes: dict[str, Index] = {}
         # SQLite: one process wrote every row and hands them over at commit; PostgreSQL:
         # the leader reads committed rows from the table (notify.reader)
@@ -63,7 +64,7 @@ class Notifier:
     async def start(self) -> None:
         await self._reload()
         self.store.set_watcher(self)
-        self._lead = asyncio.ensure_future(self.table.lead(self._became, self._woken))
+        self._lead = asyncio.ensure_future(self.table.lead(self))
 
     async def close(self) -> None:
         self.store.set_watcher(None)
@@ -76,7 +77,34 @@ class Notifier:
         await self.dispatcher.close()
         await self.senders.close()
 
-    async def _became(self, leading: bool) -> None:
+    # --- the table's Listener --------------------------------------------------------
+    def listening(self, on: bool) -> None:
+        self.trusted = on
+
+    async def changed(self, version: int, tenant: str | None, sid: str | None) -> int:
+        if version and version <= self.version:
+            return self.version  # this process made the change, or heard it already
+        if version == self.version + 1 and tenant is not None and sid is not None:
+            found = await self.table.get(tenant, sid)  # one subscription, not all
+            index = self._indexes.setdefault(tenant, Index())
+            if found is None:
+                index.remove(sid)
+            else:
+                index.add(compile_watch(tenant, found.doc))
+            self.version = version
+            if self.leading:
+                self._periodic.sync(self.watches())
+        else:
+            await self._reload()
+        return self.version
+
+    def wake(self) -> None:
+        """Another process wrote outbox rows, or a second passed."""
+        if not self.trusted:  # then it may also have changed subscriptions unheard
+            self._check_version = True
+        self._wake()
+
+    async def became(self, leading: bool) -> None:
         if not leading:
             self.leading = False
             self.dispatcher.reset()
@@ -98,12 +126,6 @@ class Notifier:
                 self.leading = False
                 await asyncio.sleep(1.0)
         self._periodic.sync(self.watches())
-
-    def _woken(self) -> None:
-        """Another process wrote rows (NOTIFY), or a second passed: its rows may be of
-        subscriptions it created or changed, so the read checks the version first."""
-        self._check_version = True
-        self._wake()
 
     def _wake(self) -> None:
         if not self.leading:
@@ -200,6 +222,8 @@ class Notifier:
     async def _changed(
         self, version: int, tenant: str, doc: dict[str, Any] | None, sid: str
     ) -> None:
+        if version <= self.version:
+            return  # the listener heard of this change (its NOTIFY) before we got here
         if version != self.version + 1:  # another process changed some too: reload all
             await self._reload()
             return
@@ -214,11 +238,15 @@ class Notifier:
 
     async def create(self, tenant: str, doc: dict[str, Any]) -> None:
         compile_watch(tenant, doc)  # fails here, before anything is stored
-        await self._changed(await self.table.put(tenant, doc, create=True), tenant, doc, doc["id"])
+        version = await self.table.put(tenant, doc, create=True)
+        await self._changed(version, tenant, doc, doc["id"])
+        await self.table.barrier(version)  # every process matches with it from now on
 
     async def update(self, tenant: str, doc: dict[str, Any]) -> None:
         compile_watch(tenant, doc)
-        await self._changed(await self.table.put(tenant, doc, create=False), tenant, doc, doc["id"])
+        version = await self.table.put(tenant, doc, create=False)
+        await self._changed(version, tenant, doc, doc["id"])
+        await self.table.barrier(version)
 
     async def delete(self, tenant: str, sid: str) -> bool:
         version = await self.table.delete(tenant, sid)
@@ -226,6 +254,7 @@ class Notifier:
             return False
         self.dispatcher.forget(tenant, sid)
         await self._changed(version, tenant, None, sid)
+        await self.table.barrier(version)
         return True
 
     async def get(self, tenant: str, sid: str) -> StoredSubscription | None:

@@ -12,7 +12,7 @@ the watcher again (``committed``) for immediate delivery.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -59,6 +59,9 @@ class ChangeWatcher(Protocol):
     #: whether this process delivers the notifications (the one leader among several
     #: processes on one database); the others tell it when they wrote rows
     leading: bool
+    #: whether this process hears of other processes' subscription changes as they
+    #: happen (Listener.changed); while it does not, writes check ``version`` instead
+    trusted: bool
 
     def watching(self, tenant: str) -> bool:
         """Whether any subscription could match a change in ``tenant`` (if not, the
@@ -117,10 +120,28 @@ class SubscriptionTable(Protocol):
         """In one transaction: remove the delivered rows ``done`` and store the delivery
         status of the subscriptions in ``statuses`` (only their ``status`` is written)."""
 
-    async def lead(
-        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
-    ) -> None:
+    async def lead(self, listener: Listener) -> None:
         """Run for the life of the process (until cancelled): take the delivering role
-        when no other process holds it (``became(True)``; ``became(False)`` when it is
-        lost), and while holding it call ``wake()`` whenever another process wrote
-        outbox rows."""
+        when no other process holds it, and tell ``listener`` what other processes do."""
+
+    async def barrier(self, version: int) -> None:
+        """Wait (briefly) until every live process holds subscriptions of ``version`` or
+        newer: a subscription change is acknowledged only once every process matches
+        with it."""
+
+
+class Listener(Protocol):
+    """What the table's ``lead`` reports to the notifier."""
+
+    async def became(self, leading: bool) -> None:
+        """This process now delivers (True), or no longer does (False)."""
+
+    def wake(self) -> None:
+        """Another process wrote outbox rows, or a second passed: read the outbox."""
+
+    async def changed(self, version: int, tenant: str | None, sid: str | None) -> int:
+        """Another process changed subscription ``sid`` (None: unknown, reload all),
+        making ``version``; the version this process now holds."""
+
+    def listening(self, on: bool) -> None:
+        """Whether changes by other processes are heard (``changed``) from now on."""

@@ -112,6 +112,10 @@ CREATE TABLE {ns}.outbox (
   id bigserial PRIMARY KEY, tenant text NOT NULL, sid text NOT NULL, eid text NOT NULL,
   payload bytea NOT NULL, created double precision NOT NULL);
 CREATE INDEX outbox_by_subscription ON {ns}.outbox (tenant, sid);
+-- the server processes on this database: the subscriptions' version each one holds,
+-- and when it last said so (a subscription change waits for the live ones)
+CREATE TABLE {ns}.notify_members (
+  id text PRIMARY KEY, version bigint NOT NULL, heartbeat timestamptz NOT NULL);
 """,
     ),
 ]

@@ -236,7 +236,9 @@ class PostgresStore:
         watcher = self._watcher
         notifications: list[OutboxItem] = []
         async with conn.transaction():
-            if watcher is not None:  # another process may have changed a subscription
+            if watcher is not None and not watcher.trusted:
+                # deaf to other processes' subscription changes (store.postgres.subs):
+                # one of them may have changed a subscription
                 current = await subs.version(conn, self._q)
                 if current != watcher.version:
                     watcher.replace(current, await subs.load(conn, self._q))

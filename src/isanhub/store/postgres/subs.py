@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+import time
+import uuid
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from psycopg import AsyncConnection, errors
 
 from isanhub.core.errors import AlreadyExists, ResourceNotFound
-from isanhub.store.outbox import OutboxItem, StoredSubscription
+from isanhub.store.outbox import Listener, OutboxItem, StoredSubscription
 from isanhub.store.postgres import schema
 
 if TYPE_CHECKING:
@@ -25,6 +27,17 @@ log = logging.getLogger("isanhub.notify")
 def channel(ns: str) -> str:
     """The LISTEN/NOTIFY channel on which writers tell the delivering process."""
     return f"{ns}_outbox"
+
+
+def subs_channel(ns: str) -> str:
+    """The channel on which a subscription change tells every process."""
+    return f"{ns}_subscriptions"
+
+
+#: a process that has not said it is alive for this long is not waited for
+MEMBER_TTL = "5 seconds"
+#: how long a subscription change waits at most for the other processes
+BARRIER_WAIT = 2.0
 
 
 async def version(conn: AsyncConnection, q: str) -> int:
@@ -68,12 +81,15 @@ class PgSubscriptions:
         self._store = store
         self._q = store._q
 
-    async def _bump(self, conn: AsyncConnection) -> int:
+    async def _bump(self, conn: AsyncConnection, tenant: str, sid: str) -> int:
+        """The next version, announced to every process at commit."""
         cur = await conn.execute(
             f"UPDATE {self._q}subscription_version SET version = version + 1 RETURNING version"
         )
         row = await cur.fetchone()
         assert row is not None
+        news = orjson.dumps({"v": row[0], "t": tenant, "s": sid}).decode()
+        await conn.execute("SELECT pg_notify(%s, %s)", (subs_channel(self._store.ns), news))
         return int(row[0])
 
     async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
@@ -104,7 +120,7 @@ class PgSubscriptions:
                 )
                 if not cur.rowcount:
                     raise ResourceNotFound(f"subscription {doc['id']} not found")
-            return await self._bump(conn)
+            return await self._bump(conn, tenant, doc["id"])
 
     async def delete(self, tenant: str, sid: str) -> int | None:
         async with self._store._connection() as conn, conn.transaction():
@@ -117,7 +133,7 @@ class PgSubscriptions:
             await conn.execute(
                 f"DELETE FROM {self._q}outbox WHERE tenant = %s AND sid = %s", (tenant, sid)
             )
-            return await self._bump(conn)
+            return await self._bump(conn, tenant, sid)
 
     async def get(self, tenant: str, sid: str) -> StoredSubscription | None:
         async with self._store._connection() as conn:
@@ -177,13 +193,34 @@ class PgSubscriptions:
                     ),
                 )
 
-    async def lead(
-        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
-    ) -> None:
-        """The delivering process holds a session advisory lock on a connection of its
-        own: if the process dies, PostgreSQL ends the session and another process
-        takes the lock within a second."""
+    async def barrier(self, version: int) -> None:
+        deadline = time.monotonic() + BARRIER_WAIT
+        while True:
+            async with self._store._connection() as conn:
+                cur = await conn.execute(
+                    f"SELECT count(*) FROM {self._q}notify_members WHERE version < %s"
+                    f" AND heartbeat > now() - interval '{MEMBER_TTL}'",
+                    (version,),
+                )
+                row = await cur.fetchone()
+            if not row or not row[0]:
+                return
+            if time.monotonic() > deadline:
+                log.warning(
+                    "%d process(es) did not confirm subscription version %d", row[0], version
+                )
+                return
+            await asyncio.sleep(0.005)
+
+    async def lead(self, listener: Listener) -> None:
+        """One connection of this process's own LISTENs for subscription changes (and,
+        while it delivers, for outbox rows), says every second that the process is alive
+        and which subscriptions' version it holds, and tries for the delivering role: a
+        session advisory lock, which PostgreSQL releases if the process dies, so that
+        another takes over within a second."""
         key = schema.lock_key(self._store.ns, "notify")
+        member = uuid.uuid4().hex
+        members = f"{self._q}notify_members"
         while True:
             leading = False
             try:
@@ -196,26 +233,47 @@ class PgSubscriptions:
                     keepalives_interval=2,
                     keepalives_count=3,
                 ) as conn:
-                    while not leading:
-                        cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))
-                        row = await cur.fetchone()
-                        if row and row[0]:
-                            break
-                        await asyncio.sleep(1.0)
+                    await conn.execute(f'LISTEN "{subs_channel(self._store.ns)}"')
                     await conn.execute(f'LISTEN "{channel(self._store.ns)}"')
-                    leading = True
-                    await became(True)
-                    while True:  # a notify, or a look every second for safety
-                        async for _ in conn.notifies(timeout=1.0, stop_after=1):
-                            pass
-                        wake()
-                        # the session (and so the lock) is still there: a connection
-                        # that broke raises here, and this process stops delivering
-                        await conn.execute("SELECT 1")
+                    held = await listener.changed(0, None, None)  # missed while deaf
+                    listener.listening(True)
+                    said = 0.0
+                    while True:
+                        if time.monotonic() - said >= 0.9:  # about every second
+                            await conn.execute(
+                                f"INSERT INTO {members} VALUES (%s, %s, now()) ON CONFLICT (id)"
+                                " DO UPDATE SET version = excluded.version, heartbeat = now()",
+                                (member, held),
+                            )
+                            said = time.monotonic()
+                            if not leading:
+                                cur = await conn.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+                                row = await cur.fetchone()
+                                if row and row[0]:
+                                    leading = True
+                                    await listener.became(True)
+                        rows_written = False
+                        # collected first: the generator holds the connection, and the
+                        # statements below on it would wait for it for ever
+                        notes = [n async for n in conn.notifies(timeout=1.0, stop_after=1)]
+                        for note in notes:
+                            if note.channel == subs_channel(self._store.ns):
+                                news = orjson.loads(note.payload)
+                                held = await listener.changed(news["v"], news["t"], news["s"])
+                                await conn.execute(
+                                    f"UPDATE {members} SET version = %s WHERE id = %s",
+                                    (held, member),
+                                )
+                            else:
+                                rows_written = True
+                        if leading or rows_written:
+                            listener.wake()
             except asyncio.CancelledError:
                 raise
             except Exception:  # noqa: BLE001 - the connection broke: try again
-                log.warning("notification leadership connection lost; reconnecting")
+                log.warning("notification connection lost; reconnecting")
+            finally:
+                listener.listening(False)
             if leading:
-                await became(False)
+                await listener.became(False)
             await asyncio.sleep(1.0)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from isanhub.core.errors import AlreadyExists, ResourceNotFound
-from isanhub.store.outbox import OutboxItem, StoredSubscription
+from isanhub.store.outbox import Listener, OutboxItem, StoredSubscription
 
 if TYPE_CHECKING:
     from isanhub.store.sqlite.store import SqliteStore
@@ -144,9 +144,12 @@ class SqliteSubscriptions:
 
         await self._write(job)
 
-    async def lead(
-        self, became: Callable[[bool], Awaitable[None]], wake: Callable[[], None]
-    ) -> None:
-        # one process has the file: it delivers, and it wrote every row itself
-        await became(True)
+    async def lead(self, listener: Listener) -> None:
+        # one process has the file: it delivers, it wrote every row, and every
+        # subscription change goes through it
+        listener.listening(True)
+        await listener.became(True)
         await asyncio.Event().wait()
+
+    async def barrier(self, version: int) -> None:
+        return None  # one process
