@@ -2,8 +2,9 @@
 write (the store's ChangeWatcher), and delivered by the process that leads.
 
 It owns the process's copy of the subscriptions. Changes through this process update
-it at once; changes by other processes on the same PostgreSQL database are seen by the
-version number the store checks in every write's transaction.
+it at once; changes by other processes on the same PostgreSQL database arrive through
+the table's ``lead`` (this is its Listener), and are acknowledged only once every live
+process holds them.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class Notifier:
         self._indexes: dict[str, Index] = {}
         # SQLite: one process wrote every row and hands them over at commit; PostgreSQL:
         # the leader reads committed rows from the table (notify.reader)
-        self._handoff = not hasattr(store, "conninfo")
+        self._handoff = not self.table.shared
         self._reader = OutboxReader(self.table, self.dispatcher.known)
         self._reading: asyncio.Task[None] | None = None
         self._read_again = False

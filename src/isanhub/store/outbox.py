@@ -89,6 +89,10 @@ class SubscriptionTable(Protocol):
     """Subscriptions and the outbox in a backend. Every subscription change increments
     one version number, so that each process can tell its copy is out of date."""
 
+    #: whether other processes may write the same store (PostgreSQL): the delivering
+    #: process then reads the outbox rather than being handed its rows at commit
+    shared: bool
+
     async def load(self) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
         """The version and every subscription (tenant, stored form)."""
 

@@ -77,6 +77,8 @@ async def insert_outbox(
 class PgSubscriptions:
     """The SubscriptionTable of a PostgresStore."""
 
+    shared = True
+
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
         self._q = store._q

@@ -41,6 +41,8 @@ def insert_outbox(conn: sqlite3.Connection, items: list[OutboxItem], first_id: i
 class SqliteSubscriptions:
     """The SubscriptionTable of a SqliteStore."""
 
+    shared = False
+
     def __init__(self, store: SqliteStore) -> None:
         self._store = store
 
