@@ -45,6 +45,10 @@ class Settings:
     #: seconds between recomputations of the smart-city scorecard (KPIs) in the server;
     #: 0 turns the schedule off (``isanhub kpi`` and POST /hub/v1/kpi/compute still work)
     kpi_interval: int = 3600
+    #: largest JSON body of the NGSI-LD API, in bytes (413 beyond), and its deepest
+    #: nesting of objects and arrays (400 beyond: deeper values cannot be stored)
+    max_body: int = 33_554_432
+    max_json_depth: int = 100
     #: largest file accepted by POST /hub/v1/import, in bytes (the CLI has no limit)
     import_max_bytes: int = 536_870_912
     #: folder of the seller lake (order lines as Parquet); default: "lake" beside the

@@ -96,6 +96,9 @@ CASES: dict[str, Case] = {
         content=b'{"id": "urn:x:1", "type": "Shop"}',
         headers={"Content-Type": "text/plain"},
     ),
+    "PayloadTooLarge": Case(
+        errors.PayloadTooLarge, "POST", "/entities", content=b" " * (32 * 1024 * 1024 + 1)
+    ),
     "MethodNotAllowed": Case(errors.MethodNotAllowed, "PUT", "/entities"),
     "MethodNotAllowed: batch": Case(errors.MethodNotAllowed, "GET", "/entityOperations/create"),
 }

@@ -3,24 +3,20 @@ with no Internet access can still give its clients resolvable context URLs."""
 
 from __future__ import annotations
 
-import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
 from isanhub.core.context import HOSTED_PATH
-from isanhub.core.errors import InvalidRequest, UnsupportedMediaType
+from isanhub.core.errors import UnsupportedMediaType
 
 
 async def add(hub: Hub, request: Request) -> Response:
     ctype = http.media_type(request.headers.get("content-type"))
     if ctype not in (http.JSON, http.JSONLD):
         raise UnsupportedMediaType(f"Content-Type {ctype or '(none)'} is not supported")
-    try:
-        document = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise InvalidRequest(f"the body is not valid JSON: {exc}") from None
+    document = await http.read_json(request)
     local_id, _url = hub.contexts.add_hosted(document)
     # The Location is the path of the new resource on this broker (as for entities); the
     # absolute URL to use in Link headers is the "URL" of its details.

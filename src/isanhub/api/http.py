@@ -17,6 +17,7 @@ from isanhub.core.errors import (
     InvalidRequest,
     NgsiLdError,
     NotAcceptable,
+    PayloadTooLarge,
     UnsupportedMediaType,
 )
 
@@ -160,14 +161,61 @@ async def read_body(
         raise UnsupportedMediaType(
             f"Content-Type {ctype or '(none)'} is not supported; use " + " or ".join(allowed)
         )
-    raw = await request.body()
+    data = await read_json(request)
+    return Body(data, body_context(request, ctype, data) if context else None)
+
+
+#: the limits when the application gives none (Settings.max_body, max_json_depth)
+MAX_BODY = 33_554_432
+MAX_JSON_DEPTH = 100
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    hub = getattr(request.app.state, "hub", None) if "app" in request.scope else None
+    if hub is None:
+        return MAX_BODY, MAX_JSON_DEPTH
+    return hub.settings.max_body, hub.settings.max_json_depth
+
+
+async def read_json(request: Request) -> Any:
+    """The request body as JSON: at most ``max_body`` bytes (413 PayloadTooLarge, before
+    reading it when Content-Length says so) nested at most ``max_json_depth`` deep
+    (BadRequestData: a deeper value would fail later, when stored)."""
+    max_body, max_depth = _limits(request)
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > max_body:
+        raise PayloadTooLarge(f"the body has {int(declared):,} bytes; at most {max_body:,}")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > max_body:
+            raise PayloadTooLarge(f"the body is over {max_body:,} bytes")
     if not raw:
         raise InvalidRequest("the request body is empty")
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"the request body is not valid JSON: {exc}") from None
-    return Body(data, body_context(request, ctype, data) if context else None)
+    if _too_deep(data, max_depth):
+        raise BadRequestData(f"the body nests objects and arrays over {max_depth} deep")
+    return data
+
+
+def _too_deep(data: Any, limit: int) -> bool:
+    """Whether objects and arrays nest over ``limit`` deep; a loop, not recursion, and
+    only containers are visited (scalars are most of a body)."""
+    stack = [(data, 1)]
+    pop, push = stack.pop, stack.append
+    while stack:
+        node, depth = pop()
+        children = node.values() if type(node) is dict else node if type(node) is list else ()
+        for child in children:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= limit:
+                    return True
+                push((child, depth + 1))
+    return False
 
 
 async def object_body(request: Request, what: str) -> Body:

@@ -24,17 +24,13 @@ from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
-from isanhub.core.errors import BadRequestData, NgsiLdError, UnsupportedMediaType
+from isanhub.core.errors import BadRequestData, PayloadTooLarge, UnsupportedMediaType
 from isanhub.ingest.importer import FileImport
 from isanhub.ingest.mapping import NO_MAPPING, Mapping, MappingError, load_mapping
 from isanhub.ingest.readers import FORMATS
 
 MULTIPART = "multipart/form-data"
 _STATUS = {"imported": 200, "dry-run": 200, "rejected": 400, "failed": 500}
-
-
-class PayloadTooLarge(NgsiLdError):
-    status, kind, title = 413, "PayloadTooLarge", "Payload too large"
 
 
 async def upload(hub: Hub, request: Request) -> Response:

@@ -34,6 +34,7 @@ REASONS = {
     405: "MethodNotAllowed",
     406: "NotAcceptable: no supported type in Accept",
     409: "AlreadyExists",
+    413: "PayloadTooLarge",
     415: "UnsupportedMediaType: use application/json or application/ld+json",
     503: "LdContextNotAvailable: a @context URL could not be retrieved",
 }
@@ -482,6 +483,7 @@ def _operation(head: str, spec: str) -> tuple[str, str, dict[str, Any]]:
         types = (*JSON_TYPES, MERGE_PATCH) if variant == "merge" else JSON_TYPES
         content = {t: {"schema": _BODIES[name]} for t in types}
         op["requestBody"] = {"required": True, "content": content}
+        responses["413"] = _ref("responses", "E413")  # over max_body, for every body
     return path, method.lower(), op
 
 
@@ -517,7 +519,7 @@ def document(max_limit: int = 1000) -> dict[str, Any]:
             "parameters": _parameters(max_limit),
             "responses": {
                 f"E{code}": {"description": REASONS[code], "content": problem}
-                for code in (400, 403, 404, 405, 406, 409, 415, 503)
+                for code in (400, 403, 404, 405, 406, 409, 413, 415, 503)
             },
         },
     }

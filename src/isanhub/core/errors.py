@@ -43,6 +43,10 @@ class BadRequestData(NgsiLdError):
     status, kind, title = 400, "BadRequestData", "Bad request data"
 
 
+class PayloadTooLarge(NgsiLdError):
+    status, kind, title = 413, "PayloadTooLarge", "Payload too large"
+
+
 class LdContextNotAvailable(NgsiLdError):
     status, kind, title = 503, "LdContextNotAvailable", "JSON-LD context not available"
 
