@@ -778,3 +778,10 @@ def test_expanded_sub_attribute_paths_print_and_parse_back() -> None:
     assert qlang.parse(text) == node
     with pytest.raises(BadRequestData):
         qlang.parse("<>.a==1")
+
+
+def test_a_q_longer_than_the_limit_is_refused() -> None:
+    long_q = ";".join(f"a{i}==1" for i in range(2000))  # about 14,000 characters
+    with pytest.raises(BadRequestData, match="longer than"):
+        qlang.parse(long_q)
+    assert isinstance(qlang.parse(long_q[: qlang.MAX_LENGTH - 10].rsplit(";", 1)[0]), qlang.And)

@@ -36,6 +36,9 @@ METADATA = frozenset(
 )
 MAX_DEPTH = 32  #: parenthesis nesting limit
 MAX_REGEX = 256  #: longest accepted pattern for ~= / !~=
+#: longest accepted q: every candidate entity is tested against the whole query, so its
+#: size multiplies the work of a request (a q of a few hundred characters is a long one)
+MAX_LENGTH = 8192
 COMPARISON_OPS = ("==", "!=", ">=", "<=", ">", "<")
 
 _FRACTION = re.compile(r"[.,](\d{1,6})\d*")
@@ -404,6 +407,8 @@ def _scan_regex(s: str, i: int, raw: bool) -> tuple[int, bool]:
 
 def parse(q: str) -> Node:
     """Parse a (URL-decoded) q string; raise BadRequestData when it is not valid."""
+    if len(q) > MAX_LENGTH:
+        raise BadRequestData(f"Invalid q: longer than {MAX_LENGTH} characters")
     parser = _Parser(q)
     node = parser.query(0)
     if parser.peek():
