@@ -241,3 +241,38 @@ def basics(cols: Columns, sku_fallback: str, price_field: str) -> Basics:
     if np.any(np.isnan(price) & ~cancelled):
         raise Fallback("a sold line without its price")
     return Basics(quantity, returned, state, sku, cols.strings("variation"), price)
+
+
+def settled(orders: pa.Array, b: Basics) -> np.ndarray:
+    """order_level over lines neither cancelled nor returned."""
+    alive = pc.invert(pc.is_in(b.state, pa.array([CANCELLED, RETURNED])))
+    return order_level(orders, alive.to_numpy(zero_copy_only=False))
+
+
+def line_columns(
+    cols: Columns,
+    channel: str,
+    orders: pa.Array,
+    b: Basics,
+    ordered_at: pa.Array,
+    level: np.ndarray,
+    buyer: pa.Array,
+) -> dict[str, pa.Array]:
+    """The lake columns every platform export fills the same way: which line, what was
+    sold, at what price and how many came back (the amounts differ by platform)."""
+    return {
+        "channel": pa.repeat(pa.scalar(channel, pa.string()), cols.n),
+        "order_id": orders,
+        "line_id": line_ids(channel, orders, b.sku, b.variation),
+        "status": b.state,
+        "ordered_at": ordered_at,
+        "sku": b.sku,
+        "product": cols.strings("product"),
+        "variation": b.variation,
+        "quantity": pa.array(b.quantity.astype(np.int32)),
+        "unit_price": money_array(b.price),
+        "gross": money_array(py_round(b.quantity * b.price)),
+        "returned_quantity": pa.array(b.returned.astype(np.int32)),
+        "buyer": buyer,
+        "order_level": pa.array(level, pa.bool_()),
+    }

@@ -19,17 +19,16 @@ from isanhub.ingest.sellers.fast_fields import (
     SHOPEE_TIME,
     amount,
     basics,
-    line_ids,
+    line_columns,
     money_array,
-    order_level,
     places,
     plus,
     py_round,
     rest,
+    settled,
     times,
     total,
 )
-from isanhub.ingest.sellers.lines import CANCELLED, RETURNED
 from isanhub.ingest.sellers.pseudonym import pseudonym
 from isanhub.ingest.sellers.shopee import _FEES, _PLATFORM_DISCOUNTS, _SELLER_DISCOUNTS
 from isanhub.ingest.sellers.values import money, text
@@ -43,15 +42,6 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
     if pc.any(pc.equal(orders, "")).as_py():
         raise Fallback("an order without its id")
     b = basics(cols, "parent_sku", "deal_price")
-    quantity, returned, state, sku, variation, price = (
-        b.quantity,
-        b.returned,
-        b.state,
-        b.sku,
-        b.variation,
-        b.price,
-    )
-    ids = line_ids("shopee", orders, sku, variation)
     own = amount(cols, "shopee_rebate") if cols.has("shopee_rebate") else np.full(n, np.nan)
     platform = total(cols, _PLATFORM_DISCOUNTS)
     seller = total(cols, _SELLER_DISCOUNTS)
@@ -69,25 +59,22 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
             key, username=text(u), name=text(r), phone=text(p), channel="shopee"
         ),
     )
-    alive = pc.invert(pc.is_in(state, pa.array([CANCELLED, RETURNED])))
-    level = order_level(orders, alive.to_numpy(zero_copy_only=False))
+    level = settled(orders, b)
 
     def once(x: np.ndarray) -> pa.Array:
         """An order-level amount: on the order's chosen line, rest() on the others."""
         return money_array(np.where(level, x, rest(x)))
 
     return {
-        "channel": pa.repeat(pa.scalar("shopee", pa.string()), n),
-        "order_id": orders,
-        "line_id": ids,
-        "status": state,
-        "ordered_at": times(cols, "ordered_at", SHOPEE_TIME),
-        "sku": sku,
-        "product": cols.strings("product"),
-        "variation": variation,
-        "quantity": pa.array(quantity.astype(np.int32)),
-        "unit_price": money_array(price),
-        "gross": money_array(py_round(quantity * price)),
+        **line_columns(
+            cols,
+            "shopee",
+            orders,
+            b,
+            times(cols, "ordered_at", SHOPEE_TIME),
+            level,
+            take(buyer_index, buyers, pa.string()),
+        ),
         "seller_discount": once(seller),
         "platform_discount": money_array(
             np.where(level, plus(own, platform), plus(own, rest(platform)))
@@ -95,9 +82,6 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
         "platform_fees": once(fees),
         "shipping_buyer": once(shipping_buyer),
         "shipping_seller": once(shipping_seller),
-        "returned_quantity": pa.array(returned.astype(np.int32)),
         "refund": pa.nulls(n, pa.float64()),
-        "buyer": take(buyer_index, buyers, pa.string()),
-        "order_level": pa.array(level, pa.bool_()),
         **places(cols, ("province",), ("district", "city", "town")),
     }

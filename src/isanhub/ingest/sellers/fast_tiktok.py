@@ -15,23 +15,20 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from isanhub.ingest.sellers.fast import Columns, Fallback, take
 from isanhub.ingest.sellers.fast_fields import (
     TIKTOK_TIME,
     basics,
-    line_ids,
+    line_columns,
     money_array,
-    order_level,
     places,
     plus,
-    py_round,
     rest,
+    settled,
     times,
     total,
 )
-from isanhub.ingest.sellers.lines import CANCELLED, RETURNED
 from isanhub.ingest.sellers.pseudonym import pseudonym
 from isanhub.ingest.sellers.values import text
 
@@ -56,16 +53,6 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
         orders = orders.filter(pa.array(~skipped))
     n = cols.n
     b = basics(cols, "sku_id", "unit_price")
-    quantity, returned, state, sku, variation, price = (
-        b.quantity,
-        b.returned,
-        b.state,
-        b.sku,
-        b.variation,
-        b.price,
-    )
-    ordered_at = times(cols, "ordered_at", TIKTOK_TIME)
-    ids = line_ids("tiktok", orders, sku, variation)
     seller = total(cols, ("seller_discount",))
     platform = total(cols, ("platform_discount",))
     order_seller = total(cols, ("shipping_seller_discount",))
@@ -78,34 +65,28 @@ def columns(cols: Columns, key: bytes) -> dict[str, Any]:
             key, username=text(u), name=text(r), phone=text(p), channel="tiktok"
         ),
     )
-    alive = pc.invert(pc.is_in(state, pa.array([CANCELLED, RETURNED])))
-    level = order_level(orders, alive.to_numpy(zero_copy_only=False))
+    level = settled(orders, b)
 
     def pick(full: np.ndarray, bare: np.ndarray) -> pa.Array:
         """tiktok.py's Draft: ``full`` on the order's chosen line, ``bare`` on the others."""
         return money_array(np.where(level, full, bare))
 
     return {
-        "channel": pa.repeat(pa.scalar("tiktok", pa.string()), n),
-        "order_id": orders,
-        "line_id": ids,
-        "status": state,
-        "ordered_at": ordered_at,
-        "sku": sku,
-        "product": cols.strings("product"),
-        "variation": variation,
-        "quantity": pa.array(quantity.astype(np.int32)),
-        "unit_price": money_array(price),
-        "gross": money_array(py_round(quantity * price)),
+        **line_columns(
+            cols,
+            "tiktok",
+            orders,
+            b,
+            times(cols, "ordered_at", TIKTOK_TIME),
+            level,
+            take(buyer_index, buyers, pa.string()),
+        ),
         # the SKU's own discount on every line, the order's (shipping, payment) on one
         "seller_discount": pick(plus(seller, order_seller), seller),
         "platform_discount": pick(plus(platform, order_platform), platform),
         "platform_fees": pa.nulls(n, pa.float64()),
         "shipping_buyer": pick(shipping, rest(shipping)),
         "shipping_seller": pa.nulls(n, pa.float64()),
-        "returned_quantity": pa.array(returned.astype(np.int32)),
         "refund": pick(refund, rest(refund)),
-        "buyer": take(buyer_index, buyers, pa.string()),
-        "order_level": pa.array(level, pa.bool_()),
         **places(cols, ("province",), ("district", "city")),
     }
