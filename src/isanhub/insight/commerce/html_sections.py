@@ -220,21 +220,7 @@ def time(report: dict[str, Any], lang: str) -> str:
 
 def buyers(report: dict[str, Any], lang: str) -> str:
     s = sec(report, "buyers")
-    parts: list[str] = []
-    if s.get("buyers"):
-        parts.append(
-            p(
-                tx.t(
-                    "note.repeat",
-                    lang,
-                    buyers=tx.num(s["buyers"]),
-                    repeat=tx.num(s.get("repeatBuyers")),
-                    rate=tx.pct(s.get("repeatRate")),
-                )
-            )
-        )
-    if s.get("isanShare") is not None:
-        parts.append(p(tx.t("note.isan_share", lang, share=tx.pct(s["isanShare"]))))
+    parts: list[str] = [p(note) for note in tx.buyer_notes(s, lang)]
     if s.get("unknownPlace"):
         parts.append(p(tx.t("note.unknown_place", lang, n=tx.num(s["unknownPlace"]))))
     name = "nameTh" if lang == "th" else "nameEn"

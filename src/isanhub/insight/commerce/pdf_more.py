@@ -65,19 +65,7 @@ def buyers(pdf: ReportPDF, report: dict[str, Any], lang: str) -> None:
     provinces = s.get("provinces") or []
     if not provinces and not s.get("buyers"):
         return first._none(pdf, lang)
-    notes = []
-    if s.get("buyers"):
-        notes.append(
-            tx.t(
-                "note.repeat",
-                lang,
-                buyers=tx.num(s["buyers"]),
-                repeat=tx.num(s.get("repeatBuyers")),
-                rate=tx.pct(s.get("repeatRate")),
-            )
-        )
-    if s.get("isanShare") is not None:
-        notes.append(tx.t("note.isan_share", lang, share=tx.pct(s["isanShare"])))
+    notes = tx.buyer_notes(s, lang)
     if notes:
         pdf.text_line(" · ".join(notes), 8, h=4.2)
     if provinces:

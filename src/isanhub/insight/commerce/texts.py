@@ -153,3 +153,22 @@ def day(value: date | datetime | str | None, lang: str, year: bool = True) -> st
     if not year:
         return text
     return f"{text} {d.year + BE_OFFSET if lang == 'th' else d.year}"
+
+
+def buyer_notes(section: dict[str, Any], lang: str) -> list[str]:
+    """The sentences about a shop's buyers both reports print: how many came back, and
+    the share from Isan."""
+    notes = []
+    if section.get("buyers"):
+        notes.append(
+            t(
+                "note.repeat",
+                lang,
+                buyers=num(section["buyers"]),
+                repeat=num(section.get("repeatBuyers")),
+                rate=pct(section.get("repeatRate")),
+            )
+        )
+    if section.get("isanShare") is not None:
+        notes.append(t("note.isan_share", lang, share=pct(section["isanShare"])))
+    return notes
