@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import uuid
 from typing import Any
-from urllib.parse import unquote
 
 from isanhub.core import qlang
 from isanhub.core import subscription_check as chk
@@ -173,9 +172,7 @@ def patch_subscription(
                 else:
                     merged[k] = v
         else:
-            if key == "q":
-                sub.pop("qExpanded", None)
-            sub.update(_member(key, value, terms, now))
+            sub.update(_member(key, value, terms, now))  # a new q brings its qExpanded
     if context is not None:
         sub["@context"] = context
     sub["modifiedAt"] = now
@@ -191,18 +188,11 @@ def subscription_state(stored: dict[str, Any], now: str) -> str:
     return "active" if stored.get("isActive", True) else "paused"
 
 
-def compile_q(stored: dict[str, Any], terms: TermMap | None = None) -> qlang.Node | None:
-    """The subscription's q as a tree with expanded names, None without q.
-
-    From ``qExpanded`` when stored; otherwise ``terms`` (the term map of the stored
-    "@context") must be given to expand the names of ``q``."""
-    if "qExpanded" in stored:
-        return qlang.parse(stored["qExpanded"])
-    if "q" not in stored:
-        return None
-    if terms is None:
-        raise ValueError("this subscription's q needs the term map of its @context")
-    return qlang.map_attrs(qlang.parse(unquote(stored["q"])), terms.expand_attr)
+def compile_q(stored: dict[str, Any]) -> qlang.Node | None:
+    """The subscription's q as a tree with expanded names (from ``qExpanded``, which is
+    stored with every q), None without q."""
+    text = stored.get("qExpanded")
+    return qlang.parse(text) if text else None
 
 
 def render_subscription(
@@ -252,12 +242,11 @@ def render_subscription(
 
 def _render_q(stored: dict[str, Any], terms: TermMap) -> str:
     """q as the client wrote it for a reader with the subscriber's @context; for another
-    reader, recompacted from qExpanded so that its names mean the same (as given when
-    there is no qExpanded: the names are then those of the subscriber's context)."""
+    reader, recompacted from qExpanded so that its names mean the same."""
     context = stored.get("@context")
     core = isinstance(terms.context, str) and terms.context in CORE_CONTEXT_URLS
     same = context == terms.context or (context is None and core)
-    if same or "qExpanded" not in stored:
+    if same:
         return stored["q"]  # type: ignore[no-any-return]
     node = qlang.map_attrs(qlang.parse(stored["qExpanded"]), terms.compact_attr)
     return qlang.to_q(node)
