@@ -97,9 +97,11 @@ def load(
     size: int = 1000,
     workers: int = 2,
     progress: Callable[[int], None] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> float:
     """Upsert ``count`` entities (ids start .. start+count-1) in batches of ``size``
-    through POST /entityOperations/upsert; returns the seconds it took."""
+    through POST /entityOperations/upsert; returns the seconds it took. ``headers``:
+    added to each request (a key, when the server checks them)."""
     local = threading.local()
     clients: list[httpx.Client] = []
     done = 0
@@ -114,7 +116,11 @@ def load(
                 clients.append(client)
         n = min(size, start + count - first)
         body = orjson.dumps(batch(first, n))
-        r = client.post("/ngsi-ld/v1/entityOperations/upsert", content=body, headers=JSON_HEADERS)
+        r = client.post(
+            "/ngsi-ld/v1/entityOperations/upsert",
+            content=body,
+            headers={**JSON_HEADERS, **(headers or {})},
+        )
         if r.status_code not in (201, 204):
             raise RuntimeError(f"upsert failed: {r.status_code} {r.text[:500]}")
         with lock:

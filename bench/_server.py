@@ -40,7 +40,11 @@ def _isanhub_command() -> list[str]:
 
 def _clean_env() -> dict[str, str]:
     """The environment without ISANHUB_* variables: the broker runs on its defaults."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("ISANHUB_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ISANHUB_")}
+    # open mode: the benchmarks measure the broker without keys (bench auth measures them)
+    env["ISANHUB_AUTH"] = "open"
+    env["ISANHUB_ALLOW_PRIVATE_ENDPOINTS"] = "true"  # the receivers run on this machine
+    return env
 
 
 def source_dir() -> Path:

@@ -125,6 +125,8 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "db": f"sqlite:///{tmp_path / 'hub.db'}",
         "allow_private_contexts": True,
         "context_timeout": 2.0,
+        "auth": "open",  # access control has its own tests (tests/security)
+        "allow_private_endpoints": True,  # the receivers of the tests are local
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

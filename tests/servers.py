@@ -25,13 +25,18 @@ needs_isanhub = pytest.mark.skipif(
 class Broker:
     """``isanhub serve`` on a free port and a given database."""
 
-    def __init__(self, db: str, log: Path, *args: str) -> None:
+    def __init__(self, db: str, log: Path, *args: str, env: dict[str, str] | None = None) -> None:
+        """``env``: ISANHUB_* variables for this server (open mode unless it says)."""
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
         self.base = f"http://127.0.0.1:{self.port}"
+        extra = env or {}
         env = {k: v for k, v in os.environ.items() if not k.startswith("ISANHUB_")}
         env["ISANHUB_LOG_LEVEL"] = "warning"
+        env["ISANHUB_AUTH"] = "open"
+        env["ISANHUB_ALLOW_PRIVATE_ENDPOINTS"] = "true"
+        env.update(extra)
         self.log = log
         with log.open("ab") as out:
             self.proc = subprocess.Popen(

@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
+import logging.config
 import os
 import sys
 from typing import Any
@@ -28,11 +30,12 @@ EPILOG = """\
 examples / ตัวอย่าง:
   isanhub demo                               # the Khon Kaen sandbox city, built and served
   isanhub serve                              # http://127.0.0.1:1026, data in ./var/isanhub.db
+  isanhub keys create --tenant '*' --role admin --name "City data team"   # first admin key
   isanhub serve --host 0.0.0.0 --db sqlite:///data/khonkaen.db
   isanhub migrate --db postgresql://hub@db.example:5432/city     # create or upgrade the schema
   isanhub serve --workers 4 --db postgresql://hub@db.example:5432/city
   isanhub import readings.csv --mapping air.toml --dry-run     # check a file, write nothing
-  curl http://127.0.0.1:1026/ngsi-ld/v1/types
+  curl -H "Authorization: Bearer $KEY" http://127.0.0.1:1026/ngsi-ld/v1/types
 """
 
 
@@ -99,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _db_option(keep, defaults)
     keep.add_argument("--rules", help="retention rules [env ISANHUB_RETENTION]")
+    keep.add_argument(
+        "--personal-rules",
+        help="rules of the same form for personal data: an entity not modified for that long"
+        " loses its personal attributes, now and in history [env ISANHUB_PERSONAL_RETENTION]",
+    )
     keep.add_argument("--dry-run", action="store_true", help="count what would be removed")
     from isanhub.demo import run as demo
 
@@ -107,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
     from isanhub.insight.commerce import cli as seller_cli
 
     seller_cli.add_parser(sub, defaults)
+    from isanhub.security import cli as security_cli
+
+    security_cli.add_parsers(sub, defaults)
+    from isanhub.security import erase_cli
+
+    erase_cli.add_parser(sub, defaults)
+    from isanhub.security import audit_cli
+
+    audit_cli.add_parser(sub, defaults)
     return parser
 
 
@@ -125,7 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         return migrate(Settings.from_env(db=args.db))
     if args.command == "retention":
-        return retention(Settings.from_env(db=args.db, retention=args.rules), args.dry_run)
+        return retention(
+            Settings.from_env(
+                db=args.db, retention=args.rules, personal_retention=args.personal_rules
+            ),
+            args.dry_run,
+        )
     if args.command in ("demo", "kpi"):
         from isanhub.demo import run as demo
 
@@ -136,6 +158,20 @@ def main(argv: list[str] | None = None) -> int:
         from isanhub.insight.commerce import cli as seller_cli
 
         return seller_cli.run(args)
+    if args.command == "audit":
+        from isanhub.security import audit_cli
+
+        return audit_cli.run(args)
+    if args.command == "erase":
+        from isanhub.security import erase_cli
+
+        return erase_cli.run(args)
+    if args.command in ("keys", "open"):
+        from isanhub.security import cli as security_cli
+
+        return (
+            security_cli.run_keys(args) if args.command == "keys" else security_cli.run_open(args)
+        )
     if args.command != "serve":
         parser.print_help()
         return 0
@@ -147,9 +183,31 @@ def main(argv: list[str] | None = None) -> int:
         allow_private_contexts=args.allow_private_contexts,
         log_level=args.log_level,
     )
+    if why_not := open_mode_refused(settings):
+        parser.error(why_not)
+    if settings.log_format not in ("text", "json"):
+        parser.error(f"ISANHUB_LOG_FORMAT is text or json, not {settings.log_format!r}")
     if args.workers > 1 and not settings.db.startswith(("postgresql:", "postgres:")):
         parser.error("--workers needs a PostgreSQL database: SQLite allows one writing process")
     return serve(settings, workers=args.workers)
+
+
+def open_mode_refused(settings: Settings) -> str:
+    """Why the server may not start in open mode (empty: it may): without keys, anyone
+    who reaches the server is an admin, so it listens on this machine only."""
+    if settings.auth != "open":
+        return ""
+    try:
+        loopback = ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        loopback = settings.host == "localhost"
+    if loopback:
+        return ""
+    return (
+        f"open mode (ISANHUB_AUTH=open) serves on a loopback address only, not {settings.host};"
+        " use ISANHUB_AUTH=keys with API keys (isanhub keys create --help)"
+        " / โหมดเปิดให้บริการได้เฉพาะ localhost"
+    )
 
 
 def migrate(settings: Settings) -> int:
@@ -181,7 +239,11 @@ def retention(settings: Settings, dry_run: bool) -> int:
     except ValueError as exc:
         print(f"isanhub retention: {exc}", file=sys.stderr)
         return 2
+    from isanhub.security import erase_cli  # personal data: --personal-rules
+
     if not rules:
+        if settings.personal_retention.strip():
+            return erase_cli.run_retention(settings, dry_run)
         print("isanhub retention: no rules (give --rules or ISANHUB_RETENTION): nothing removed")
         return 0
 
@@ -203,31 +265,38 @@ def retention(settings: Settings, dry_run: bool) -> int:
         print(f"tenant {r.tenant or '(default)'}: {r.rule}: {verb} {r.instances:,} instances")
     total = sum(r.instances for r in removed)
     print(f"{verb} {total:,} instances in all")
-    return 0
+    return erase_cli.run_retention(settings, dry_run)
 
 
 def serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
+    from isanhub import logs
     from isanhub.api.app import create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    print(
+    banner = (
         f"Isan Digital Hub {__version__}: NGSI-LD API at {settings.base_url}/ngsi-ld/v1 "
-        f"(data: {settings.db_display}{f', {workers} processes' if workers > 1 else ''})",
-        flush=True,
+        f"(data: {settings.db_display}{f', {workers} processes' if workers > 1 else ''})"
     )
+    log_config = None
+    if settings.log_format == "json":  # every line a JSON object, uvicorn's too
+        log_config = logs.config("json", settings.log_level, settings.access_log)
+        logging.config.dictConfig(log_config)
+        logging.getLogger("isanhub").info(banner)
+    else:
+        logging.basicConfig(level=settings.log_level.upper(), format=logs.TEXT_FORMAT)
+        print(banner, flush=True)
     options: dict[str, Any] = {
         "host": settings.host,
         "port": settings.port,
         "log_level": settings.log_level,
-        "access_log": False,
+        "access_log": False,  # the dispatcher's own (isanhub.access) names no paths
         "loop": "auto",
         "http": "auto",
         "proxy_headers": False,  # the broker reads no client address: skip the rewrite
     }
+    if log_config is not None:
+        options["log_config"] = log_config  # applied again in each worker process
     if workers > 1:
         # each worker builds its app from the environment: hand the settings down
         os.environ.update(settings.to_env())

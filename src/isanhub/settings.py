@@ -40,6 +40,9 @@ class Settings:
     #: how long history is kept, per tenant or type (applied by `isanhub retention`), e.g.
     #: "*=P5Y, tenant:khonkaen=P10Y, type:AirQualityObserved=P2Y"; empty: kept forever
     retention: str = ""
+    #: how long personal attributes are kept once an entity stops changing, per tenant or
+    #: type (applied by `isanhub retention`), e.g. "type:IssueReporting=P1Y, *=P5Y"
+    personal_retention: str = ""
     #: PostgreSQL connections each API process keeps open (at most)
     pg_pool_size: int = 10
     #: seconds between recomputations of the smart-city scorecard (KPIs) in the server;
@@ -69,8 +72,40 @@ class Settings:
     #: changes of one subscription sent together at most in one notification, when
     #: its endpoint has a backlog (after an outage, or under throttling)
     notify_batch: int = 64
+    #: who may use the APIs: "keys" (API keys and OpenID Connect tokens, with roles per
+    #: tenant) or "open" (no keys: everyone is an admin; served on a loopback address only)
+    auth: str = "keys"
+    #: OpenID Connect bearer tokens: the issuer (iss) they must name, the audience (aud),
+    #: and a file with the provider's public keys (JWKS or PEM; read at start, no network)
+    oidc_issuer: str = ""
+    oidc_audience: str = ""
+    oidc_keys: str = ""
+    #: the token claim that lists roles as "tenant:role" ("khonkaen:provider", "*:admin");
+    #: "tenant:role+personal" also grants reading personal data
+    oidc_roles_claim: str = "isanhub_roles"
+    #: requests per second per API key or token (a key may set its own), and per client
+    #: address without one; bursts of twice as many pass; 0: no limit
+    rate_limit: float = 1000.0
+    public_rate_limit: float = 100.0
+    #: allow notification endpoints on private or loopback addresses (off: SSRF protection)
+    allow_private_endpoints: bool = False
+    #: most entities in one batch request (/entityOperations, /temporal/entityOperations)
+    max_batch: int = 1000
+    #: personal-data classification (a TOML file, docs/security.md); empty: the built-in one
+    personal_data: str = ""
+    #: log lines as "text" or "json" (one object per line); neither holds personal data
+    log_format: str = "text"
+    #: one log line per request (method, route template, status, time, who, tenant; at
+    #: INFO): off by default, as it costs about a fifth of the fastest reads' rate
+    access_log: bool = False
     log_level: str = "info"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def private_endpoints(self) -> bool:
+        """Whether notifications may go to private addresses: when allowed, and in open
+        mode, which serves this machine only (its receivers are usually local)."""
+        return self.allow_private_endpoints or self.auth == "open"
 
     @property
     def base_url(self) -> str:

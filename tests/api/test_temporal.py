@@ -266,7 +266,7 @@ def test_bad_writes_leave_the_history_as_it_was(pm: TestClient) -> None:
 
 
 def test_a_large_history_comes_in_pages(tmp_path: Any, db_url: str) -> None:
-    settings = Settings(db=db_url, temporal_page=5)
+    settings = Settings(db=db_url, auth="open", temporal_page=5)
     with TestClient(create_app(settings)) as client:
         readings = [
             {"type": "Property", "value": n, "observedAt": f"2026-03-01T10:{n:02d}:00Z"}
@@ -296,7 +296,7 @@ def test_a_large_history_comes_in_pages(tmp_path: Any, db_url: str) -> None:
 def test_pages_never_split_instances_of_one_time(tmp_path: Any, db_url: str) -> None:
     """Two datasets observed at the same times: a page ends between two times, never
     between two instances of one time, so paging loses and repeats nothing."""
-    settings = Settings(db=db_url, temporal_page=5)
+    settings = Settings(db=db_url, auth="open", temporal_page=5)
     with TestClient(create_app(settings)) as client:
         readings = [
             {"type": "Property", "value": n * 10 + k, "observedAt": f"2026-03-01T10:{n:02d}:00Z",

@@ -195,7 +195,7 @@ def test_kpis_are_entities_with_history_in_the_standard_api(tmp_path: Any) -> No
             await store.close()
 
     asyncio.run(build())
-    with TestClient(create_app(Settings(db=db, kpi_interval=0))) as client:
+    with TestClient(create_app(Settings(db=db, auth="open", kpi_interval=0))) as client:
         r = client.post("/hub/v1/kpi/compute", params={"backfill": 1})
         assert r.status_code == 200 and r.json()["values"] > 0
         kpi_id = "urn:ngsi-ld:KeyPerformanceIndicator:khon-kaen:pm25-24h"
@@ -239,7 +239,7 @@ def test_the_server_recomputes_the_scorecard_on_its_schedule(tmp_path: Any) -> N
 
     asyncio.run(build())
     kpi_id = "urn:ngsi-ld:KeyPerformanceIndicator:phuket:pm25-24h"
-    with TestClient(create_app(Settings(db=db, kpi_interval=1))) as client:
+    with TestClient(create_app(Settings(db=db, auth="open", kpi_interval=1))) as client:
         assert client.get(f"/ngsi-ld/v1/entities/{kpi_id}").status_code == 404
         deadline = time.monotonic() + 15
         while client.get(f"/ngsi-ld/v1/entities/{kpi_id}").status_code != 200:
@@ -274,7 +274,9 @@ def test_nothing_to_compute_stores_nothing(tmp_path: Any) -> None:
     from isanhub.api.app import create_app
     from isanhub.settings import Settings
 
-    with TestClient(create_app(Settings(db=f"sqlite:///{tmp_path / 'e.db'}", kpi_interval=0))) as c:
+    with TestClient(
+        create_app(Settings(db=f"sqlite:///{tmp_path / 'e.db'}", auth="open", kpi_interval=0))
+    ) as c:
         assert c.post("/hub/v1/kpi/compute").json()["values"] == 0
         r = c.get("/ngsi-ld/v1/entities", params={"type": "KeyPerformanceIndicator"})
         assert r.status_code == 200 and r.json() == []

@@ -14,18 +14,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub import __version__
+from isanhub import __version__, logs
 from isanhub.api import (
+    admin,
     attrs,
+    audit,
     batch,
     contexts,
     discovery,
     entities,
+    erasure,
     http,
     imports,
-    openapi,
+    openapi_platform,
     scorecard,
     sellers,
+    session,
     subscriptions,
     temporal,
     temporal_write,
@@ -36,6 +40,9 @@ from isanhub.api.precheck import RequestChecks
 from isanhub.core.context import ContextResolver
 from isanhub.insight.scorecard import run_every
 from isanhub.notify.service import Notifier
+from isanhub.security.guard import Guard
+from isanhub.security.personal import load_classification, load_privacy
+from isanhub.security.principal import Action
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
 
@@ -125,11 +132,68 @@ def _endpoint(hub: Hub, handler: Handler) -> Callable[[Request], Awaitable[Respo
     return endpoint
 
 
+def action_of(path: str, method: str) -> Action:
+    """What an NGSI-LD endpoint does, for access control: subscriptions need a consumer
+    (never the public), reads and queries a consumer or open data, the rest a provider."""
+    if path.startswith("/subscriptions"):
+        return Action.SUBSCRIBE
+    if method in ("GET", "HEAD") or path.endswith("/entityOperations/query"):
+        return Action.READ
+    return Action.WRITE
+
+
+#: the platform's own endpoints below /hub/v1: (path, method, handler, action)
+HUB_ROUTES: list[tuple[str, str, Handler, Action]] = [
+    ("/import", "POST", imports.upload, Action.WRITE),
+    ("/scorecard", "GET", scorecard.read, Action.READ),
+    ("/kpi/compute", "POST", scorecard.compute, Action.WRITE),
+    ("/sellers", "GET", sellers.shops, Action.READ),
+    ("/sellers/{shop}/import", "POST", sellers.upload, Action.WRITE),
+    ("/sellers/{shop}/report", "GET", sellers.report, Action.READ),
+    ("/keys", "GET", admin.list_keys, Action.ADMIN),
+    ("/keys", "POST", admin.create_key, Action.ADMIN),
+    ("/keys/{key_id}", "DELETE", admin.revoke_key, Action.ADMIN),
+    ("/open", "GET", admin.read_open, Action.ADMIN),
+    ("/open", "PUT", admin.set_open, Action.ADMIN),
+    ("/audit", "GET", audit.read, Action.ADMIN),
+    ("/erasure", "POST", erasure.erase, Action.ADMIN),
+    ("/session", "GET", session.whoami, Action.NONE),
+    ("/session", "POST", session.sign_in, Action.NONE),
+    ("/session", "DELETE", session.sign_out, Action.NONE),
+]
+
+
 def build_router(hub: Hub) -> Router:
     router = Router()
     for path, method, handler in [*ROUTES, *_EMPTY_ENTITY_ID]:
-        router.add(BASE + path, method, _endpoint(hub, handler))
+        router.add(BASE + path, method, _endpoint(hub, handler), action_of(path, method))
+    for path, method, handler, action in HUB_ROUTES:
+        router.add("/hub/v1" + path, method, _endpoint(hub, handler), action)
     return router
+
+
+def oidc_verifier(settings: Settings) -> object | None:
+    """The verifier of OpenID Connect tokens, when an issuer is configured."""
+    if not settings.oidc_issuer:
+        return None
+    from isanhub.security.oidc import OidcVerifier
+
+    return OidcVerifier.from_settings(settings)
+
+
+async def announce(settings: Settings, guard: Guard) -> None:
+    """Say at start how access works: open mode, or how to make the first admin key."""
+    if guard.open:
+        log.warning(
+            "open mode (ISANHUB_AUTH=open): no keys are checked and every client is an"
+            " admin; served on %s only. Set ISANHUB_AUTH=keys before opening it to a network.",
+            settings.host,
+        )
+    elif not await guard.table.count_keys() and not settings.oidc_issuer:
+        log.warning(
+            "no API keys yet: only open data can be read. Create the first admin key with:"
+            "  isanhub keys create --tenant '*' --role admin --name <your name>"
+        )
 
 
 def create_app(settings: Settings | None = None, store: Store | None = None) -> App:
@@ -146,12 +210,24 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         timeout=settings.context_timeout,
         max_bytes=settings.context_max_bytes,
     )
-    hub = Hub(settings, store, resolver)
+    # in this process (each worker builds its own app): the access log, on or off
+    logs.ACCESS.setLevel(logs.access_level(settings.access_log, settings.log_level))
+    guard = Guard(
+        store.security_table(),
+        mode=settings.auth,
+        verifier=oidc_verifier(settings),
+        rate=settings.rate_limit,
+        public_rate=settings.public_rate_limit,
+    )
+    hub = Hub(settings, store, resolver, guard)
+    classification = load_classification(settings.personal_data)  # a bad file stops here
 
     @contextlib.asynccontextmanager
     async def lifespan(app: App) -> AsyncIterator[None]:
         await store.open()
-        hub.notifier = Notifier(settings, store, resolver)
+        await announce(settings, guard)
+        hub.privacy = await load_privacy(store.security_table(), classification)
+        hub.notifier = Notifier(settings, store, resolver, hub.privacy)
         await hub.notifier.start()
         kpis = None
         if settings.kpi_interval > 0:
@@ -172,16 +248,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     router = build_router(hub)
     router.add("/version", "GET", version)
-    router.add("/hub/v1/import", "POST", _endpoint(hub, imports.upload))
-    router.add("/hub/v1/scorecard", "GET", _endpoint(hub, scorecard.read))
-    router.add("/hub/v1/kpi/compute", "POST", _endpoint(hub, scorecard.compute))
-    router.add("/hub/v1/sellers", "GET", _endpoint(hub, sellers.shops))
-    router.add("/hub/v1/sellers/{shop}/import", "POST", _endpoint(hub, sellers.upload))
-    router.add("/hub/v1/sellers/{shop}/report", "GET", _endpoint(hub, sellers.report))
-    router.add(BASE + "/openapi.json", "GET", openapi.serve)
+    router.add(BASE + "/openapi.json", "GET", openapi_platform.serve_ngsi_ld)
+    router.add("/openapi.json", "GET", openapi_platform.serve)
     from isanhub.web.routes import add_routes  # Jinja2 loads with the first page
 
     add_routes(router, lambda handler: _endpoint(hub, handler))
-    app = App(router, RequestChecks(base=BASE), lifespan)
+    app = App(router, RequestChecks(base=BASE), lifespan, guard)
     app.state.hub = hub
     return app

@@ -16,15 +16,33 @@ from isanhub.api import http
 from isanhub.api.entities import respond_query
 from isanhub.api.hub import Hub
 from isanhub.api.params import flatten_query_body, query_from, view_of_query
-from isanhub.core.errors import AlreadyExists, BadRequestData, NgsiLdError, ResourceNotFound
+from isanhub.core.errors import (
+    AlreadyExists,
+    BadRequestData,
+    NgsiLdError,
+    PayloadTooLarge,
+    ResourceNotFound,
+)
 from isanhub.core.model import Entity, Fragment, check_uri, expand_entity, expand_fragment, now_iso
 from isanhub.core.update import Outcome, append_fragment, merge_fragment, replace_entity
 from isanhub.store.base import Change, WriteFn
 
-MAX_BATCH = 10_000
+
+def check_size(hub: Hub, items: list[Any]) -> None:
+    """At most ``max_batch`` entities in one batch, checked before anything is written.
+
+    413 PayloadTooLarge rather than 400 BadRequestData: the request itself is valid, it
+    is only more than this broker takes at once (a setting), and a client can send the
+    same entities in smaller batches; 400 would say the content is wrong."""
+    limit = hub.settings.max_batch
+    if len(items) > limit:
+        raise PayloadTooLarge(
+            f"a batch holds at most {limit:,} entities (ISANHUB_MAX_BATCH), this one"
+            f" {len(items):,}: send them in smaller batches"
+        )
 
 
-async def _entities(request: Request) -> list[tuple[Any, Any]]:
+async def _entities(hub: Hub, request: Request) -> list[tuple[Any, Any]]:
     """The batch's items, each with its own @context (the item's own for ld+json, else
     the Link header's) or the error that item alone fails with."""
     body = await http.read_body(request, context=False)
@@ -32,8 +50,7 @@ async def _entities(request: Request) -> list[tuple[Any, Any]]:
         raise BadRequestData("a batch body must be a JSON array")
     if not body.data:
         raise BadRequestData("a batch body must not be empty")
-    if len(body.data) > MAX_BATCH:
-        raise BadRequestData(f"at most {MAX_BATCH} entities per batch")
+    check_size(hub, body.data)
     jsonld = http.media_type(request.headers.get("content-type")) == http.JSONLD
     link = http.link_context(request)
     if jsonld and link is not None:
@@ -71,7 +88,7 @@ async def _run(
     request: Request,
     make: Callable[[Any, Any, str], tuple[str, WriteFn]],
 ) -> tuple[list[Any], list[str | None]]:
-    items = await _entities(request)
+    items = await _entities(hub, request)
     now = now_iso()
     writes: list[tuple[str, WriteFn]] = []
     slots: list[int] = []
@@ -195,6 +212,7 @@ async def delete(hub: Hub, request: Request) -> Response:
     body = await http.read_body(request, context=False)
     if not isinstance(body.data, list) or not body.data:
         raise BadRequestData("a batch delete body must be a non-empty array of entity ids")
+    check_size(hub, body.data)
     ids: list[str | None] = []
     writes: list[tuple[str, WriteFn]] = []
     slots: list[int] = []

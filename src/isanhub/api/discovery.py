@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http
+from isanhub.api import http, privacy
 from isanhub.api.hub import Hub
 from isanhub.core.errors import ResourceNotFound
 
@@ -29,7 +29,7 @@ def _respond(hub: Hub, request: Request, body: Any, context: Any) -> Response:
 async def types(hub: Hub, request: Request) -> Response:
     context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
-    infos = await hub.store.types(tenant)
+    infos = privacy.visible_types(request, await hub.store.types(tenant))
     if http.flag(request, "details"):
         body: Any = [
             {
@@ -56,7 +56,8 @@ async def type_info(hub: Hub, request: Request) -> Response:
     if not name:  # /types/ (the route takes IRIs with slashes, so it also sees this)
         return await types(hub, request)
     iri = terms.expand_type(name)
-    info = next((t for t in await hub.store.types(tenant) if t.iri == iri), None)
+    infos = privacy.visible_types(request, await hub.store.types(tenant))
+    info = next((t for t in infos if t.iri == iri), None)
     if info is None:
         raise ResourceNotFound(f"no entity of type {name}")
     body = {
@@ -80,7 +81,7 @@ async def type_info(hub: Hub, request: Request) -> Response:
 async def attributes(hub: Hub, request: Request) -> Response:
     context, terms = await hub.read_terms(request)
     tenant = await hub.read_tenant(request)
-    infos = await hub.store.attributes(tenant)
+    infos = privacy.visible_attributes(request, await hub.store.attributes(tenant))
     if http.flag(request, "details"):
         body: Any = [
             {
@@ -107,14 +108,15 @@ async def attribute_info(hub: Hub, request: Request) -> Response:
     if not name:
         return await attributes(hub, request)
     iri = terms.expand_attr(name)
-    info = next((a for a in await hub.store.attributes(tenant) if a.iri == iri), None)
+    infos = privacy.visible_attributes(request, await hub.store.attributes(tenant))
+    info = next((a for a in infos if a.iri == iri), None)
     if info is None:
         raise ResourceNotFound(f"no attribute named {name}")
     body = {
         "id": iri,
         "type": "Attribute",
         "attributeName": terms.compact_attr(iri),
-        "attributeCount": info.count,
+        "attributeCount": await privacy.attribute_count(hub, request, tenant, info),
         "attributeTypes": sorted(info.attr_types),
         "typeNames": sorted(terms.compact_type(t) for t in info.entity_types),
     }

@@ -9,7 +9,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http
+from isanhub.api import http, privacy
 from isanhub.api.hub import BASE, Hub
 from isanhub.api.params import query_from, split_list, view_from
 from isanhub.core import linked, typeexpr
@@ -17,6 +17,9 @@ from isanhub.core.errors import AlreadyExists, BadRequestData, ResourceNotFound
 from isanhub.core.model import Entity, check_uri, expand_entity, expand_fragment, now_iso
 from isanhub.core.render import NORMALIZED, View, render_entity
 from isanhub.core.update import merge_fragment, replace_entity
+from isanhub.security.mask import mask_entity, personal_attrs
+from isanhub.security.personal import Privacy
+from isanhub.security.reading import Reading
 from isanhub.store.base import Change
 
 
@@ -66,10 +69,23 @@ def _view(request: Request, terms: Any) -> Any:
     )
 
 
-#: rendered default-view bodies by (stored document, term map): the same stored text
-#: compacted with the same context is the same response (cleared when full)
-_RENDERED: dict[tuple[str, object], bytes] = {}
+#: rendered default-view bodies by (stored document, term map, personal-data policy,
+#: whether personal data is shown in clear): the same stored text compacted with the same
+#: context for the same kind of reader is the same response. Each body is kept with the
+#: entity's types (the public's view) and the personal attributes it shows in clear
+#: (the audit), so a hit decodes nothing (cleared when full).
+_RENDERED: dict[tuple[str, object, object, bool], tuple[bytes, list[str], tuple[str, ...]]] = {}
 _RENDERED_MAX = 4096
+
+
+def _default_body(
+    entity: Entity, terms: Any, policy: Privacy, clear: bool
+) -> tuple[bytes, list[str], tuple[str, ...]]:
+    if clear:
+        shown = personal_attrs(entity, policy.classification)
+        return orjson.dumps(render_entity(entity, terms)), entity["type"], shown
+    masked, _ = mask_entity(entity, policy.classification, policy.key)
+    return orjson.dumps(render_entity(masked, terms)), entity["type"], ()
 
 
 async def retrieve(hub: Hub, request: Request) -> Response:
@@ -82,14 +98,25 @@ async def retrieve(hub: Hub, request: Request) -> Response:
         raise ResourceNotFound(f"entity {eid} not found")
     if view is _DEFAULT_VIEW and http.accept(request, _PRODUCED) == http.JSON:
         # the most frequent read: served from the cache of rendered bodies
-        body = _RENDERED.get((doc, terms))
-        if body is None:
-            body = orjson.dumps(render_entity(orjson.loads(doc), terms))
+        access = hub.access(request)
+        policy = hub.privacy or await privacy.privacy_of(hub)
+        key = (doc, terms, policy, access.personal)
+        hit = _RENDERED.get(key)
+        if hit is None:
+            hit = _default_body(orjson.loads(doc), terms, policy, access.personal)
             if len(_RENDERED) >= _RENDERED_MAX:
                 _RENDERED.clear()
-            _RENDERED[(doc, terms)] = body
+            _RENDERED[key] = hit
+        body, types, shown = hit
+        if access.open_types is not None and not access.sees_type(types):
+            raise ResourceNotFound(f"entity {eid} not found")  # as if absent
+        if shown:
+            await privacy.audit(hub, request, {eid: shown})
         return http.JSONBody(body, 200, http.JSON, {"Link": hub.link_for(context)})
     entity = orjson.loads(doc)
+    reader = await privacy.reading(hub, request)
+    if not reader.visible(entity["type"]):
+        raise ResourceNotFound(f"entity {eid} not found")  # as if absent
     has_query = bool(request.scope.get("query_string"))
     wanted_type = request.query_params.get("type") if has_query else None
     if wanted_type:
@@ -98,12 +125,14 @@ async def retrieve(hub: Hub, request: Request) -> Response:
             raise ResourceNotFound(f"entity {eid} is not of type {wanted_type}")
     if view.attrs is not None and not any(a in entity["attrs"] for a in view.attrs):
         raise ResourceNotFound(f"entity {eid} has none of the requested attributes")
-    rendered = await _render(hub, tenant, [entity], terms, view)
+    shown_entity = reader.entity(entity, view)
+    assert shown_entity is not None  # its visibility was checked above
+    rendered = await _render(hub, tenant, [shown_entity], terms, view, reader)
     if not rendered[0]:
         raise ResourceNotFound(f"nothing of entity {eid} is left after pick/omit")
-    return hub.entities_response(
+    response = hub.entities_response(
         request,
-        [entity],
+        [shown_entity],
         terms,
         context,
         view,
@@ -111,17 +140,20 @@ async def retrieve(hub: Hub, request: Request) -> Response:
         geoproperty=request.query_params.get("geometryProperty") if has_query else None,
         rendered=rendered,
     )
+    await privacy.audit(hub, request, reader.read)
+    return response
 
 
 async def _render(
-    hub: Hub, tenant: str, entities: list[Entity], terms: Any, view: View
+    hub: Hub, tenant: str, entities: list[Entity], terms: Any, view: View, reader: Reading
 ) -> list[dict[str, Any]]:
-    """The entities rendered for ``view``, with their linked entities when joining."""
+    """The entities rendered for ``view``, with their linked entities when joining
+    (shown through ``reader``, as the entities themselves are)."""
     if not view.join:
         return linked.render(entities, terms, view, {})
 
     async def get_many(ids: list[str]) -> dict[str, Entity]:
-        return await hub.store.get_many(tenant, ids)
+        return reader.linked(await hub.store.get_many(tenant, ids))
 
     cache = await linked.fetch(get_many, entities, view)
     return linked.render(entities, terms, view, cache)
@@ -146,21 +178,23 @@ def _local(request: Request) -> bool:
 async def respond_query(
     hub: Hub, request: Request, tenant: str, q: Any, view: Any, terms: Any, context: Any
 ) -> Response:
+    reader = await privacy.reading(hub, request)
+    q = reader.restrict(q)  # the public's types; no filtering on unreadable personal data
     if tenant and not await hub.store.tenant_exists(tenant):
         result_entities: list[Entity] = []
         count: int | None = 0 if q.count else None
     else:
         result = await hub.store.query(tenant, q)
-        result_entities, count = result.entities, result.count
+        result_entities, count = reader.entities(result.entities, view), result.count
     headers = {}
     if count is not None:
         headers["NGSILD-Results-Count"] = str(count)
-    rendered = await _render(hub, tenant, result_entities, terms, view)
+    rendered = await _render(hub, tenant, result_entities, terms, view, reader)
     if view.pick is not None or view.omit is not None:
         kept = [e for e, r in zip(result_entities, rendered, strict=False) if r]
         rendered = [r for r in rendered if r]  # entities left empty by pick/omit are dropped
         result_entities = kept
-    return hub.entities_response(
+    response = hub.entities_response(
         request,
         result_entities,
         terms,
@@ -171,6 +205,8 @@ async def respond_query(
         geoproperty=request.query_params.get("geometryProperty"),
         rendered=rendered,
     )
+    await privacy.audit(hub, request, reader.read)
+    return response
 
 
 async def replace(hub: Hub, request: Request) -> Response:

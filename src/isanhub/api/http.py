@@ -290,7 +290,7 @@ def json_response(
 
 def problem_response(err: NgsiLdError) -> Response:
     """The problem-details response of an NGSI-LD error (clause 5.5.2)."""
-    return json_response(err.problem(), err.status)
+    return json_response(err.problem(), err.status, headers=err.headers)
 
 
 class Bodiless(Response):
@@ -332,6 +332,10 @@ def flag(request: Request, name: str, default: bool = False) -> bool:
     raise BadRequestData(f"{name} must be true or false, got {value!r}")
 
 
+#: the largest integer a database column holds (SQLite and PostgreSQL BIGINT)
+INT64_MAX = 2**63 - 1
+
+
 def int_param(request: Request, name: str, default: int, *, minimum: int = 0) -> int:
     value = request.query_params.get(name)
     if value is None:
@@ -342,6 +346,8 @@ def int_param(request: Request, name: str, default: int, *, minimum: int = 0) ->
         raise BadRequestData(f"{name} must be an integer, got {value!r}") from None
     if n < minimum:
         raise BadRequestData(f"{name} must be at least {minimum}, got {n}")
+    if n > INT64_MAX:  # it would reach a query and overflow there (a 500)
+        raise BadRequestData(f"{name} must be at most {INT64_MAX}, got {n}")
     return n
 
 

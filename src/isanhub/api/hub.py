@@ -14,11 +14,13 @@ from isanhub.core.context import ContextResolver, TermMap
 from isanhub.core.errors import NonexistentTenant
 from isanhub.core.model import Entity
 from isanhub.core.render import View, geojson_feature, render_entity
+from isanhub.security.guard import OPEN_ACCESS, Access, Guard
 from isanhub.settings import Settings
 from isanhub.store.base import Store
 
 if TYPE_CHECKING:
     from isanhub.notify.service import Notifier
+    from isanhub.security.personal import Privacy
 
 BASE = "/ngsi-ld/v1"
 
@@ -28,7 +30,15 @@ class Hub:
     settings: Settings
     store: Store
     contexts: ContextResolver
+    guard: Guard | None = None  # None: no access control (tests of parts)
     notifier: Notifier | None = None  # started with the application (api.app)
+    privacy: Privacy | None = None  # personal data (security.personal), loaded at start
+
+    @staticmethod
+    def access(request: Request) -> Access:
+        """What the request may see and do (security.guard, set by the dispatcher)."""
+        access: Access = request.scope.get("access", OPEN_ACCESS)
+        return access
 
     async def terms(self, context: Any) -> TermMap:
         return await self.contexts.resolve(context)

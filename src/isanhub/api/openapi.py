@@ -136,7 +136,17 @@ SCHEMAS: dict[str, Any] = {
         "Clause 5.2.16: the ids that succeeded and an error per failed entity.",
         {
             "success": _arr(_URI),
-            "errors": _arr(_obj("", {"entityId": _URI, "error": _s("ProblemDetails")})),
+            "errors": _arr(
+                _obj(
+                    "",
+                    {
+                        # the id as the item gave it (maybe not a URI: that is the error),
+                        # or null when it gave none
+                        "entityId": {"type": ["string", "null"]},
+                        "error": _s("ProblemDetails"),
+                    },
+                )
+            ),
         },
     ),
     "Query": _obj(
@@ -230,6 +240,10 @@ SCHEMAS: dict[str, Any] = {
 _BODIES: dict[str, Any] = {
     "Entity": _s("Entity"),
     "Entities": _arr(_s("Entity")),
+    # answers are in the representation asked for (options, format, pick, omit), which
+    # only the normalized one without pick/omit matches Entity exactly
+    "OneShown": {"type": "object", "description": "An entity as asked for (Entity, normalized)"},
+    "Shown": _arr({"type": "object", "description": "An entity as asked for"}),
     "Attribute": _s("Attribute"),
     "Attributes": _s("Attributes"),
     "Query": _s("Query"),
@@ -241,6 +255,7 @@ _BODIES: dict[str, Any] = {
     "Object": {"type": "object"},
     "Objects": _arr({"type": "object"}),
     "Context": {"type": "object", "required": ["@context"]},
+    "Contexts": _arr({"anyOf": [_URI, {"type": "object"}]}, description="URLs, or details"),
     "Subscription": _s("Subscription"),
     "Subscriptions": _arr(_s("Subscription")),
     "SubscriptionPatch": {"type": "object"},
@@ -253,9 +268,9 @@ _OPERATIONS = """
 POST /entities  [Entities]  Create an entity (5.6.1)
     params: @headers | body: Entity | ok: 201 | errors: 400 409 415 503
 GET /entities  [Entities]  Query entities (5.7.2): give type, id, idPattern, attrs, q, a geo-query, or local=true
-    params: @headers type id idPattern attrs q @geo @view geometryProperty @page local | ok: 200=Entities | errors: 400 403 404 406 503
+    params: @headers type id idPattern attrs q @geo @view geometryProperty @page local | ok: 200=Shown | errors: 400 403 404 406 503
 GET /entities/{entityId}  [Entities]  Retrieve an entity (5.7.1)
-    params: entityId @headers type attrs @view geometryProperty | ok: 200=Entity | errors: 400 404 406 503
+    params: entityId @headers type attrs @view geometryProperty | ok: 200=OneShown | errors: 400 404 406 503
 PUT /entities/{entityId}  [Entities]  Replace an entity (5.6.18)
     params: entityId @headers | body: Entity | ok: 204 | errors: 400 404 415 503
 PATCH /entities/{entityId}  [Entities]  Merge into an entity (5.6.17); a null value deletes an attribute
@@ -283,7 +298,7 @@ POST /entityOperations/merge  [Batch]  Merge into many entities (5.6.20)
 POST /entityOperations/delete  [Batch]  Delete many entities by id (5.6.10)
     params: tenant | body: Ids | ok: 204 207=Batch | errors: 400 415
 POST /entityOperations/query  [Batch]  Query entities with a Query body (5.7.2)
-    params: @headers options format @page | body: Query | ok: 200=Entities | errors: 400 403 404 406 415 503
+    params: @headers options format @page | body: Query | ok: 200=Shown | errors: 400 403 404 406 415 503
 GET /types  [Discovery]  List entity types (5.7.5); details=true adds their attributes
     params: @headers details | ok: 200=Types | errors: 400 404 406 503
 GET /types/{type}  [Discovery]  Describe one entity type: entity count and attributes (5.7.7)
@@ -295,7 +310,7 @@ GET /attributes/{attr}  [Discovery]  Describe one attribute: count, attribute an
 POST /jsonldContexts  [@contexts]  Host a @context document (5.13.2); Location gives its URL
     params: | body: Context | ok: 201 | errors: 400 415
 GET /jsonldContexts  [@contexts]  List the @contexts this broker holds (5.13.3)
-    params: details kind | ok: 200=Objects | errors: 400
+    params: details kind | ok: 200=Contexts | errors: 400
 GET /jsonldContexts/{contextId}  [@contexts]  Serve a @context, or its details (5.13.4)
     params: contextId details | ok: 200=Object | errors: 400 404 406
 DELETE /jsonldContexts/{contextId}  [@contexts]  Delete a @context, or reload=true a cached one (5.13.5)

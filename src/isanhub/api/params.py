@@ -15,6 +15,7 @@ from isanhub.core import projection, qlang, scopeq, typeexpr
 from isanhub.core.context import TermMap
 from isanhub.core.errors import BadRequestData, InvalidRequest, TooManyResults
 from isanhub.core.geo import GeoQuery
+from isanhub.core.id_pattern import compile_id_pattern
 from isanhub.core.model import check_uri
 from isanhub.core.render import View
 from isanhub.settings import Settings
@@ -187,12 +188,7 @@ def query_from(
         check_uri(eid, "id")
     id_pattern = params.get("idPattern")
     if id_pattern is not None:
-        try:
-            re.compile(id_pattern)
-        except re.error as exc:
-            raise BadRequestData(f"invalid idPattern: {exc}") from None
-        except RecursionError:
-            raise BadRequestData("idPattern nests too deeply") from None
+        compile_id_pattern(id_pattern)  # valid, and bounded in cost (core.id_pattern)
     attrs = params.get("attrs")
     attrs = check_attr_names(split_list(attrs) if isinstance(attrs, str) else attrs or [])
     q_text = params.get("q")
@@ -292,8 +288,8 @@ def flatten_query_body(body: Any) -> dict[str, Any]:
         types: list[str] = []
         ids: list[str] = []
         for sel in entities:
-            if not isinstance(sel, dict) or "type" not in sel:
-                raise BadRequestData("every EntitySelector needs a type")
+            if not isinstance(sel, dict) or not isinstance(sel.get("type"), str):
+                raise BadRequestData("every EntitySelector needs a type (a type expression)")
             types.append(sel["type"])
             if "id" in sel:
                 ids.append(sel["id"])

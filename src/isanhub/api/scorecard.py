@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from isanhub.api import http
 from isanhub.api.hub import Hub
-from isanhub.core.errors import BadRequestData
+from isanhub.core.errors import BadRequestData, UnsupportedMediaType
 from isanhub.insight import board, scorecard
 from isanhub.insight.scorecard import pilot_provinces
 
@@ -29,6 +29,11 @@ async def read(hub: Hub, request: Request) -> Response:
 
 async def compute(hub: Hub, request: Request) -> Response:
     """POST /hub/v1/kpi/compute[?backfill=N]: recompute now; the number of values."""
+    ctype = http.media_type(request.headers.get("content-type"))
+    if ctype and ctype != http.JSON:  # no body is read: a form or a file is a mistake
+        raise UnsupportedMediaType(
+            f"Content-Type {ctype} is not supported: this request takes no body (or {http.JSON})"
+        )
     backfill = http.int_param(request, "backfill", 0)
     if backfill > 366:
         raise BadRequestData("backfill is at most 366 days")

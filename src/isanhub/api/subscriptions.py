@@ -12,7 +12,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http
+from isanhub.api import http, privacy
 from isanhub.api.hub import BASE, Hub
 from isanhub.core.errors import (
     BadRequestData,
@@ -43,6 +43,7 @@ async def create(hub: Hub, request: Request) -> Response:
     body = await _body(request)
     terms = await hub.terms(body.context)
     doc = parse_subscription(body.data, terms, context=body.context, now=now_iso())
+    await privacy.stamp_subscription(hub, request, doc)  # who, and personal data or not
     await _check_context(hub, doc, body.context)
     await _notifier(hub).create(http.tenant_of(request), doc)
     return http.created(f"{BASE}/subscriptions/{quote(doc['id'], safe=':/')}")
@@ -156,6 +157,7 @@ async def update(hub: Hub, request: Request) -> Response:
     terms = await hub.terms(body.context)
     found = await _stored(hub, request, sid)
     doc = patch_subscription(found.doc, body.data, terms, context=body.context, now=now_iso())
+    await privacy.stamp_subscription(hub, request, doc, before=found.doc)
     await _check_context(hub, doc, body.context)
     await _notifier(hub).update(http.tenant_of(request), doc)
     return http.no_content()

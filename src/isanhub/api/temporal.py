@@ -12,7 +12,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http
+from isanhub.api import http, privacy
 from isanhub.api.hub import Hub
 from isanhub.api.params import MAX_INT, flatten_query_body, query_from, split_list, view_from
 from isanhub.core import temporal as shapes
@@ -181,16 +181,23 @@ async def retrieve(hub: Hub, request: Request) -> Response:
     tq, view, shape = temporal_query(
         params, http.options(request), terms, hub.settings, Query(ids=[eid], limit=1)
     )
+    reader = await privacy.reading(hub, request)
     found, _ = await hub.store.temporal(tenant, tq)
     if not found:
         # the entity (or the attributes asked for) may exist, with nothing in the window
         probe = TemporalQuery(entities=tq.entities, attrs=tq.attrs, page=1, last_n=1)
         known, _ = await hub.store.temporal(tenant, probe)
-        if not known:
+        if not known or not reader.visible(known[0].types):
             what = "the attributes asked for" if tq.attrs else "a history"
             raise ResourceNotFound(f"entity {eid} has no {what}")
         found = [TemporalEntity(known[0].hid, eid, known[0].types)]
-    return _answer(hub, request, tq, found, terms, context, view, shape, single=True)
+    shown = [s for te in found if (s := reader.temporal(te, view)) is not None]
+    if not shown:  # a type the public may not read: as if it had no history
+        what = "the attributes asked for" if tq.attrs else "a history"
+        raise ResourceNotFound(f"entity {eid} has no {what}")
+    response = _answer(hub, request, tq, shown, terms, context, view, shape, single=True)
+    await privacy.audit(hub, request, reader.read)
+    return response
 
 
 async def query(hub: Hub, request: Request) -> Response:
@@ -242,6 +249,9 @@ async def _query(
     terms: TermMap,
     context: Any,
 ) -> Response:
+    reader = await privacy.reading(hub, request)
+    # the public's types; no filtering on personal data the reader may not read
+    entities = reader.restrict(entities)
     tq, view, shape = temporal_query(params, options, terms, hub.settings, entities)
     found: list[TemporalEntity]
     count: int | None
@@ -249,4 +259,9 @@ async def _query(
         found, count = [], (0 if entities.count else None)
     else:
         found, count = await hub.store.temporal(tenant, tq)
-    return _answer(hub, request, tq, found, terms, context, view, shape, single=False, count=count)
+    found = [s for te in found if (s := reader.temporal(te, view)) is not None]
+    response = _answer(
+        hub, request, tq, found, terms, context, view, shape, single=False, count=count
+    )
+    await privacy.audit(hub, request, reader.read)
+    return response

@@ -8,12 +8,11 @@ lead the broker to a private address after the check."""
 
 from __future__ import annotations
 
-import asyncio
-import ipaddress
-import socket
 from urllib.parse import urlsplit
 
 import httpx
+
+from isanhub import netguard
 
 _ACCEPT = {"Accept": "application/ld+json, application/json"}
 
@@ -66,26 +65,17 @@ def _pinned(url: str, address: str | None) -> tuple[str, dict[str, str], dict[st
 
 async def check_address(url: str, allow_private: bool) -> str | None:
     """FetchError unless ``url`` is http(s) and (unless allowed) resolves to public
-    addresses; the checked address to connect to when the host is a name."""
+    addresses (isanhub.netguard); the checked address to connect to when the host is a
+    name."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise FetchError("only http(s) URLs can be fetched")
     port = parts.port  # ValueError unless absent or 0-65535
     if allow_private:
         return None
-    pinned = None
+    port = port or (443 if parts.scheme == "https" else 80)
     try:
-        addrs = [ipaddress.ip_address(parts.hostname)]
-    except ValueError:
-        port = port or (443 if parts.scheme == "https" else 80)
-        infos = await asyncio.get_running_loop().getaddrinfo(
-            parts.hostname, port, type=socket.SOCK_STREAM
-        )
-        addrs = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
-        pinned = str(addrs[0]) if addrs else None
-    for addr in addrs:
-        if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-            addr = addr.ipv4_mapped
-        if not addr.is_global or addr.is_multicast:
-            raise FetchError(f"refusing to fetch from non-public address {addr}")
-    return pinned
+        address = await netguard.public_address(parts.hostname, port)
+    except netguard.RefusedAddress as exc:
+        raise FetchError(f"refusing to fetch from {exc}") from None
+    return None if netguard.parse_ip(parts.hostname) is not None else address

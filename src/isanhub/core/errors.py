@@ -19,10 +19,13 @@ class NgsiLdError(Exception):
     kind = "InternalError"
     title = "Internal error"
 
-    def __init__(self, detail: str = "", **extra: Any) -> None:
+    def __init__(
+        self, detail: str = "", *, headers: dict[str, str] | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extra = extra
+        self.headers = headers  #: HTTP headers the response carries (WWW-Authenticate, …)
 
     @property
     def type_uri(self) -> str:
@@ -83,6 +86,19 @@ class NotAcceptable(NgsiLdError):
 
 class UnsupportedMediaType(NgsiLdError):
     status, kind, title = 415, "UnsupportedMediaType", "Unsupported media type"
+
+
+# Access control has no error type in the spec's table either: named after the status.
+class Unauthorized(NgsiLdError):
+    status, kind, title = 401, "Unauthorized", "Unauthorized"
+
+
+class Forbidden(NgsiLdError):
+    status, kind, title = 403, "Forbidden", "Forbidden"
+
+
+class TooManyRequests(NgsiLdError):
+    status, kind, title = 429, "TooManyRequests", "Too many requests"
 
 
 class MethodNotAllowed(NgsiLdError):

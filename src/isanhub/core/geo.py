@@ -25,7 +25,7 @@ import orjson
 import shapely
 from shapely.errors import GEOSException
 
-from isanhub.core.errors import BadRequestData
+from isanhub.core.errors import BadRequestData, TooComplexQuery
 
 EARTH_RADIUS_M = 6_371_008.8
 """WGS84 mean radius (IUGG R1), metres."""
@@ -40,6 +40,10 @@ _WORLD: Box = (-180.0, -90.0, 180.0, 90.0)
 # near on non-point targets: edges are split to this many degrees before the metric projection.
 _SEGMENT_DEG = 0.05
 _MAX_DENSIFIED = 20_000
+#: most positions in a geo-query's reference geometry (403 TooComplexQuery beyond): each
+#: candidate entity is related to the whole of it, so its size multiplies a query's work;
+#: a detailed district boundary has a few thousand
+MAX_QUERY_POSITIONS = 10_000
 # PositiveNumber (clause 4.10): RFC 8259 number without the minus sign, and not zero.
 _NUMBER = re.compile(r"(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 _REPR = reprlib.Repr()  # (keyword arguments only from Python 3.12)
@@ -246,6 +250,10 @@ def _reference_geojson(geometry: Any, coordinates: Any) -> dict[str, Any]:
             raise BadRequestData("coordinates is not a JSON array") from exc
     if not isinstance(coords, list):
         raise BadRequestData("coordinates must be a JSON array")
+    if _more_positions_than(coords, MAX_QUERY_POSITIONS):
+        raise TooComplexQuery(
+            f"the geo-query geometry has more than {MAX_QUERY_POSITIONS:,} positions"
+        )
     if geometry == "Polygon":
         if coords and _looks_like_position(coords[0]):
             coords = [coords]
@@ -255,6 +263,21 @@ def _reference_geojson(geometry: Any, coordinates: Any) -> dict[str, Any]:
     value = {"type": geometry, "coordinates": coords}
     _check_geometry(value, "invalid geo-query coordinates")
     return value
+
+
+def _more_positions_than(coords: list[Any], limit: int) -> bool:
+    """Whether nested arrays hold over ``limit`` positions (arrays of numbers); a loop
+    that stops at the limit, whatever the nesting or the size."""
+    count, stack = 0, [coords]
+    while stack:
+        node = stack.pop()
+        if node and not isinstance(node[0], list):
+            count += 1
+            if count > limit:
+                return True
+            continue
+        stack.extend(item for item in node if isinstance(item, list))
+    return False
 
 
 def _check_geoproperty(name: Any) -> str:

@@ -73,7 +73,13 @@ NULL_URI = "urn:ngsi-ld:null"
 
 # control characters (U+0000 above all, which PostgreSQL cannot store) are never valid
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\s\x00-\x1f\x7f<>\"{}|\\^`]*$")
+_SCOPE = re.compile(r"^/[^\s/\x00-\x1f\x7f]+(/[^\s/\x00-\x1f\x7f]+)*$")
 _NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>\"'=;()\[\]\\&?#,]+$")
+#: longest URI (entity id, type and attribute IRI, relationship object, datasetId) and
+#: name, in UTF-8 bytes: PostgreSQL keeps ids and names in B-tree indexes, whose entries
+#: hold at most 2,704 bytes (a longer one failed the write), and URIs of over 2,000
+#: characters travel badly in URLs and headers anyway
+MAX_URI_BYTES = 2048
 _DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
@@ -91,12 +97,24 @@ def now_iso() -> str:
 
 
 def is_uri(value: Any) -> bool:
-    return isinstance(value, str) and bool(_URI.match(value))
+    return isinstance(value, str) and _short(value) and bool(_URI.match(value))
+
+
+def _short(text: str) -> bool:
+    """At most MAX_URI_BYTES in UTF-8 (encoded only when it could be more)."""
+    return len(text) <= MAX_URI_BYTES // 4 or len(text.encode()) <= MAX_URI_BYTES
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + f"... ({len(text):,} characters)"
 
 
 def check_uri(value: Any, what: str) -> str:
     if not is_uri(value):
-        raise BadRequestData(f"{what} must be a URI, got {value!r}")
+        if isinstance(value, str) and not _short(value):
+            raise BadRequestData(f"{what} is longer than {MAX_URI_BYTES:,} bytes")
+        raise BadRequestData(f"{what} must be a URI, got {_brief(value)}")
     return value
 
 
@@ -119,7 +137,9 @@ def check_name(name: Any, what: str = "attribute name") -> str:
         return name  # type: ignore[no-any-return]
     # a leading "@" is reserved for JSON-LD keywords
     if not isinstance(name, str) or not _NAME.match(name) or name.startswith("@"):
-        raise BadRequestData(f"invalid {what}: {name!r}")
+        raise BadRequestData(f"invalid {what}: {_brief(name)}")
+    if not _short(name):
+        raise BadRequestData(f"invalid {what}: longer than {MAX_URI_BYTES:,} bytes")
     if len(_VALID_NAMES) < 100_000:
         _VALID_NAMES.add(name)
     return name
@@ -197,8 +217,9 @@ def expand_fragment(
 def expand_scope(raw: Any) -> list[str]:
     items = raw if isinstance(raw, list) else [raw]
     for s in items:
-        if not isinstance(s, str) or not re.match(r"^/[^\s/]+(/[^\s/]+)*$", s):
-            raise BadRequestData(f"invalid scope: {s!r}")
+        # no control characters: a scope is a path of names (and U+0000 cannot be stored)
+        if not isinstance(s, str) or not _SCOPE.match(s):
+            raise BadRequestData(f"invalid scope: {_brief(s)}")
     return list(items)
 
 

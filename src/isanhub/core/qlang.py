@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, ClassVar, NoReturn, TypeAlias
 
-from isanhub.core.errors import BadRequestData
+from isanhub.core.errors import BadRequestData, TooComplexQuery
 
 #: dotted names that address an instance member rather than a sub-attribute (never expanded)
 METADATA = frozenset(
@@ -39,6 +39,12 @@ MAX_REGEX = 256  #: longest accepted pattern for ~= / !~=
 #: longest accepted q: every candidate entity is tested against the whole query, so its
 #: size multiplies the work of a request (a q of a few hundred characters is a long one)
 MAX_LENGTH = 8192
+#: most terms (comparisons, patterns, existence tests) in one q, and deepest nesting of
+#: ANDs and ORs: beyond, 403 TooComplexQuery. Every candidate entity is tested against
+#: every term, so the terms multiply a query's work; real queries have a handful.
+#: (MAX_DEPTH bounds parentheses as written, ``((a))`` included: a syntax limit, 400.)
+MAX_TERMS = 100
+MAX_NESTING = 16
 COMPARISON_OPS = ("==", "!=", ">=", "<=", ">", "<")
 
 _FRACTION = re.compile(r"[.,](\d{1,6})\d*")
@@ -195,6 +201,7 @@ def comparable(value: object) -> bool:
 class _Parser:
     def __init__(self, text: str) -> None:
         self.s, self.i, self.n = text, 0, len(text)
+        self.terms = 0
 
     def fail(self, msg: str) -> NoReturn:
         raise BadRequestData(f"Invalid q: {msg} at position {self.i}")
@@ -227,6 +234,9 @@ class _Parser:
         return node
 
     def term(self) -> Node:
+        self.terms += 1
+        if self.terms > MAX_TERMS:
+            raise TooComplexQuery(f"q has more than {MAX_TERMS} terms")
         negated = self.peek() == "!"
         if negated:
             self.i += 1
@@ -413,7 +423,16 @@ def parse(q: str) -> Node:
     node = parser.query(0)
     if parser.peek():
         parser.fail("unexpected character")
+    if _nesting(node) > MAX_NESTING:
+        raise TooComplexQuery(f"q nests ANDs and ORs more than {MAX_NESTING} deep")
     return node
+
+
+def _nesting(node: Node) -> int:
+    """How deep ANDs and ORs nest (a lone term: 0); recursion bounded by MAX_DEPTH."""
+    if isinstance(node, And | Or):
+        return 1 + max(_nesting(item) for item in node.items)
+    return 0
 
 
 def _scalar_q(value: Scalar) -> str:

@@ -77,6 +77,8 @@ def render_entity(
             out[name] = _key_value(_default(instances), terms, view, link)
             continue
         rendered = [_instance(i, terms, view, link) for i in instances]
+        if len(rendered) > 1 and view.fmt == "concise":
+            rendered = [_concise_item(r) for r in rendered]
         out[name] = rendered[0] if len(rendered) == 1 else rendered
     return out
 
@@ -223,6 +225,18 @@ def _instance(
 
 #: one attribute instance rendered for a view (the temporal representation uses it too)
 render_instance = _instance
+
+
+def _concise_item(rendered: Any) -> Any:
+    """One instance of several, concise: a bare value (or bare geometry) in an array
+    would read back as a Property whose value is the whole array, so it keeps its value
+    member ({"value": 5}; the type is still implied)."""
+    if isinstance(rendered, dict) and any(m in rendered for m in _MEMBERS):
+        return rendered
+    return {"value": rendered}
+
+
+_MEMBERS = frozenset(VALUE_MEMBER.values())
 
 
 def _concise(out: dict[str, Any]) -> Any:

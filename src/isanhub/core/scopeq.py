@@ -13,8 +13,14 @@ import re
 from dataclasses import dataclass
 from typing import TypeAlias
 
-from isanhub.core.errors import BadRequestData
+from isanhub.core.errors import BadRequestData, TooComplexQuery
 
+#: longest scopeQ (400 beyond), and most scope terms and deepest parentheses in one (403
+#: TooComplexQuery beyond): each is matched against every candidate's scopes, and the
+#: parser recurses per parenthesis; real scope queries name a few scopes
+MAX_LENGTH = 1024
+MAX_TERMS = 100
+MAX_NESTING = 16
 _LEVEL = re.compile(r"[^\s/;,|()#+]+|\+|#")
 
 
@@ -47,7 +53,9 @@ ScopeNode: TypeAlias = ScopeTerm | ScopeAnd | ScopeOr
 
 def parse(text: str) -> ScopeNode:
     """Parse a scopeQ; malformed ones raise BadRequestData."""
-    pos = 0
+    if len(text) > MAX_LENGTH:
+        raise BadRequestData(f"invalid scopeQ: longer than {MAX_LENGTH} characters")
+    pos = depth = terms = 0
     text = text.strip()
 
     def fail(msg: str) -> BadRequestData:
@@ -70,10 +78,14 @@ def parse(text: str) -> ScopeNode:
         return items[0] if len(items) == 1 else ScopeAnd(tuple(items))
 
     def atom() -> ScopeNode:
-        nonlocal pos
+        nonlocal pos, depth, terms
         if pos < len(text) and text[pos] == "(":
             pos += 1
+            depth += 1
+            if depth > MAX_NESTING:
+                raise TooComplexQuery(f"scopeQ nests parentheses over {MAX_NESTING} deep")
             inner = disjunction()
+            depth -= 1
             if pos >= len(text) or text[pos] != ")":
                 raise fail("')' is missing")
             pos += 1
@@ -89,6 +101,9 @@ def parse(text: str) -> ScopeNode:
             pos = m.end()
         if not levels:
             raise fail(f"a scope starting with '/' is expected at position {pos}")
+        terms += 1
+        if terms > MAX_TERMS:
+            raise TooComplexQuery(f"scopeQ has more than {MAX_TERMS} scopes")
         return ScopeTerm(tuple(levels))
 
     node = disjunction()

@@ -19,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from isanhub.core import qlang, scopeq
 from isanhub.core.errors import BadRequestData
 from isanhub.core.geo import GeoQuery
+from isanhub.core.id_pattern import compile_id_pattern
 from isanhub.core.model import check_uri, is_datetime, is_uri
 from isanhub.core.termmap import TermMap
 from isanhub.core.typeexpr import parse_types
@@ -181,7 +182,7 @@ def entities_member(value: Any, terms: TermMap) -> list[dict[str, str]]:
         if sel.get("idPattern") is not None:
             pattern = text(sel["idPattern"], f"{where}.idPattern")
             try:
-                qlang.compile_pattern(pattern)
+                compile_id_pattern(pattern, "the pattern")  # bounded in cost
             except BadRequestData as exc:
                 raise bad(f"{where}.idPattern", exc.detail) from None
             item["idPattern"] = pattern

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import socket
 import sys
 import time
@@ -135,7 +136,12 @@ def demo(args: argparse.Namespace) -> int:
     if path is None:
         print("isanhub demo: --db must be a SQLite file (sqlite:///path.db)", file=sys.stderr)
         return 2
-    settings = Settings.from_env(host=args.host, port=args.port, db=args.db)
+    # the sandbox runs open (no keys) unless the operator asks for keys
+    auth = "keys" if os.environ.get("ISANHUB_AUTH") == "keys" else "open"
+    settings = Settings.from_env(host=args.host, port=args.port, db=args.db, auth=auth)
+    if not args.no_serve and (why_not := cli.open_mode_refused(settings)):
+        print(f"isanhub demo: {why_not}", file=sys.stderr)
+        return 2
     if not args.no_serve and (busy := _port_taken(settings.host, settings.port)):
         print(f"isanhub demo: cannot serve on {settings.host}:{settings.port} ({busy}); "
               "stop what runs there or choose --port / ใช้พอร์ตอื่นด้วย --port", file=sys.stderr)  # fmt: skip

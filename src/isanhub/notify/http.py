@@ -9,15 +9,25 @@ another process: sequential ~5,500/s against ~1,850/s, concurrent ~12,500/s agai
 The session belongs to an event loop, so it is made lazily inside the running loop, and
 made again if the sender finds itself in another loop (as when tests call asyncio.run
 more than once with one sender).
+
+Unless private endpoints are allowed, the connector refuses non-public addresses where
+it connects (isanhub.netguard): its resolver drops them from what a name resolves to,
+and its socket factory checks the address of every socket it opens, so neither an IP
+address in the URI nor a name that resolves differently after the subscription was
+checked (DNS rebinding) reaches the broker's own network.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
+from typing import Any
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
 from yarl import URL
 
+from isanhub import netguard
 from isanhub.notify.senders import DeliveryError, Target
 
 
@@ -25,8 +35,11 @@ class HttpSender:
     """POSTs notifications. Redirects are not followed: an endpoint answers for itself,
     and re-POSTing a body wherever a 3xx points would surprise both sides."""
 
-    def __init__(self, *, timeout: float, max_connections_per_host: int) -> None:
+    def __init__(
+        self, *, timeout: float, max_connections_per_host: int, allow_private: bool = True
+    ) -> None:
         self._timeout = timeout
+        self._allow_private = allow_private
         self._per_host = max_connections_per_host
         self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -45,6 +58,7 @@ class HttpSender:
                 limit_per_host=self._per_host,
                 keepalive_timeout=30,
                 enable_cleanup_closed=True,
+                **({} if self._allow_private else public_only()),
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -82,6 +96,9 @@ class HttpSender:
         except ValueError as exc:  # aiohttp.InvalidURL, or yarl refusing the URI
             raise DeliveryError(f"malformed endpoint URI: {exc}", retryable=False) from None
         except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, netguard.RefusedAddress):
+                # only a change of the endpoint (or of the setting) can help
+                raise DeliveryError(netguard.refused_text(exc.os_error), retryable=False) from None
             raise DeliveryError(_connect_reason(exc)) from None
         except aiohttp.ServerDisconnectedError:
             raise DeliveryError("receiver closed the connection without answering") from None
@@ -105,3 +122,33 @@ def _connect_reason(exc: aiohttp.ClientConnectorError) -> str:
     if isinstance(exc.os_error, ConnectionRefusedError):
         return f"connection refused by {where}"
     return f"cannot connect to {where}: {exc.os_error}"
+
+
+class PublicResolver(AbstractResolver):
+    """aiohttp's resolver, keeping only the public addresses a name resolves to
+    (RefusedAddress when none is left)."""
+
+    def __init__(self) -> None:
+        self._inner = aiohttp.ThreadedResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        public = [r for r in found if _public(r["host"])]
+        if not public and found:
+            netguard.check_ip(found[0]["host"], host)  # raises: says which address
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def _public(address: str) -> bool:
+    ip = netguard.parse_ip(address)
+    return ip is not None and netguard.is_public(ip)
+
+
+def public_only() -> dict[str, Any]:
+    """The TCPConnector arguments that keep it to public addresses."""
+    return {"resolver": PublicResolver(), "socket_factory": netguard.public_socket}

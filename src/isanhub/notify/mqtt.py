@@ -10,6 +10,11 @@ a broker handshake per notification would cost more than the publish. aiomqtt le
 publishes share one client concurrently (each waits for its own message id). It does not
 reconnect by itself, so a publish that finds the connection gone gets a fresh client and
 is tried once more; the failed one was never sent, so that cannot duplicate it.
+
+Unless private endpoints are allowed, a broker's name is resolved here, every address
+checked (isanhub.netguard), and the client connects to the checked address (TLS still
+checks the certificate against the name), so the name cannot resolve elsewhere between
+the check and the connection.
 """
 
 from __future__ import annotations
@@ -19,11 +24,13 @@ import contextlib
 import ssl
 import uuid
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import aiomqtt
 import orjson
 
+from isanhub import netguard
 from isanhub.notify.senders import DeliveryError, Target
 
 _VERSIONS = {"mqtt3.1.1": aiomqtt.ProtocolVersion.V311, "mqtt5.0": aiomqtt.ProtocolVersion.V5}
@@ -65,8 +72,9 @@ def _parse(target: Target) -> tuple[_Broker, str, int]:
 
 
 class MqttSender:
-    def __init__(self, *, timeout: float) -> None:
+    def __init__(self, *, timeout: float, allow_private: bool = True) -> None:
         self._timeout = timeout
+        self._allow_private = allow_private
         self._clients: dict[_Broker, aiomqtt.Client] = {}
         self._locks: dict[_Broker, asyncio.Lock] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -116,14 +124,15 @@ class MqttSender:
             if client is not None:
                 del self._clients[broker]
                 await _quietly_close(client)
+            host, tls = await self._address(broker)
             client = aiomqtt.Client(
-                broker.host,
+                host,
                 broker.port,
                 username=broker.user,
                 password=broker.password,
                 identifier=f"isanhub-{uuid.uuid4().hex[:16]}",
                 protocol=broker.version,
-                tls_context=ssl.create_default_context() if broker.tls else None,
+                tls_context=tls,
                 timeout=self._timeout,
                 max_inflight_messages=100,  # paho's 20 throttles bursts of QoS 1/2
             )
@@ -136,6 +145,18 @@ class MqttSender:
                 raise DeliveryError(f"MQTT broker unreachable: {where}: {exc}") from None
             self._clients[broker] = client
             return client
+
+    async def _address(self, broker: _Broker) -> tuple[str, ssl.SSLContext | None]:
+        """Where to connect for ``broker``, and the TLS context (None: plain MQTT)."""
+        if self._allow_private:
+            return broker.host, ssl.create_default_context() if broker.tls else None
+        try:
+            address = await netguard.public_address(broker.host, broker.port)
+        except netguard.RefusedAddress as exc:
+            raise DeliveryError(netguard.refused_text(exc), retryable=False) from None
+        except (OSError, UnicodeError) as exc:
+            raise DeliveryError(f"cannot resolve {broker.host}: {exc}") from None
+        return address, _tls_for(broker.host) if broker.tls else None
 
     async def close(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
@@ -154,3 +175,22 @@ def _failure(exc: aiomqtt.MqttError, timeout: float) -> DeliveryError:
     if "timed out" in str(exc):
         return DeliveryError(f"timeout after {timeout:g} s waiting for the MQTT broker")
     return DeliveryError(f"MQTT publish failed: {exc}")
+
+
+class _NamedTLS(ssl.SSLContext):
+    """Checks the certificate against the endpoint's name while the socket goes to the
+    address checked for it (paho would otherwise name the address it connects to)."""
+
+    server_name = ""
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:  # type: ignore[override]
+        kwargs["server_hostname"] = self.server_name
+        return super().wrap_socket(*args, **kwargs)
+
+
+def _tls_for(name: str) -> ssl.SSLContext:
+    """What ssl.create_default_context() gives, naming ``name`` to the server."""
+    context = _NamedTLS(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_default_certs(ssl.Purpose.SERVER_AUTH)
+    context.server_name = name
+    return context

@@ -44,13 +44,26 @@ class Target:
 
 
 class Senders:
-    def __init__(self, *, timeout: float = 5.0, max_connections_per_host: int = 32) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = 5.0,
+        max_connections_per_host: int = 32,
+        allow_private: bool = True,
+    ) -> None:
+        """``allow_private`` False: endpoints on non-public addresses are refused where
+        the connection is made (isanhub.netguard); the notifier passes the operator's
+        setting (Settings.allow_private_endpoints, off by default)."""
         # Imported here: both transports import DeliveryError and Target from this module.
         from isanhub.notify.http import HttpSender
         from isanhub.notify.mqtt import MqttSender
 
-        self._http = HttpSender(timeout=timeout, max_connections_per_host=max_connections_per_host)
-        self._mqtt = MqttSender(timeout=timeout)
+        self._http = HttpSender(
+            timeout=timeout,
+            max_connections_per_host=max_connections_per_host,
+            allow_private=allow_private,
+        )
+        self._mqtt = MqttSender(timeout=timeout, allow_private=allow_private)
 
     async def send(self, target: Target, body: bytes, headers: dict[str, str]) -> None:
         """Deliver once; return when the receiver accepted it (HTTP 2xx; MQTT: published,

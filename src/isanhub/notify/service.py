@@ -22,9 +22,12 @@ from isanhub.core.model import now_iso
 from isanhub.notify import periodic
 from isanhub.notify.content import Event, notification, view_of
 from isanhub.notify.dispatch import Dispatcher
+from isanhub.notify.endpoint_check import check_endpoint
 from isanhub.notify.match import Index, Watch, attribute_changes, compile_watch
 from isanhub.notify.reader import OutboxReader
 from isanhub.notify.senders import Senders, Target
+from isanhub.security.personal import Privacy, load_classification, load_privacy
+from isanhub.security.subscriber import shield
 from isanhub.settings import Settings
 from isanhub.store.base import Store
 from isanhub.store.outbox import ChangeEvent, OutboxItem, StoredSubscription, payload
@@ -33,12 +36,21 @@ log = logging.getLogger("isanhub.notify")
 
 
 class Notifier:
-    def __init__(self, settings: Settings, store: Store, contexts: ContextResolver) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        contexts: ContextResolver,
+        privacy: Privacy | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
         self.contexts = contexts
+        self.privacy = privacy  #: personal data (security.personal); loaded at start if None
         self.table = store.subscription_table()
-        self.senders = Senders(timeout=settings.notify_timeout)
+        self.senders = Senders(
+            timeout=settings.notify_timeout, allow_private=settings.private_endpoints
+        )
         self.dispatcher = Dispatcher(
             self.table,
             self._deliver,
@@ -63,6 +75,9 @@ class Notifier:
 
     # --- lifecycle ---------------------------------------------------------------------
     async def start(self) -> None:
+        if self.privacy is None:
+            classification = load_classification(self.settings.personal_data)
+            self.privacy = await load_privacy(self.store.security_table(), classification)
         await self._reload()
         self.store.set_watcher(self)
         self._lead = asyncio.ensure_future(self.table.lead(self))
@@ -239,12 +254,14 @@ class Notifier:
 
     async def create(self, tenant: str, doc: dict[str, Any]) -> None:
         compile_watch(tenant, doc)  # fails here, before anything is stored
+        await check_endpoint(doc, self.settings.private_endpoints)
         version = await self.table.put(tenant, doc, create=True)
         await self._changed(version, tenant, doc, doc["id"])
         await self.table.barrier(version)  # every process matches with it from now on
 
     async def update(self, tenant: str, doc: dict[str, Any]) -> None:
         compile_watch(tenant, doc)
+        await check_endpoint(doc, self.settings.private_endpoints)
         version = await self.table.put(tenant, doc, create=False)
         await self._changed(version, tenant, doc, doc["id"])
         await self.table.barrier(version)
@@ -316,6 +333,10 @@ class Notifier:
 
             roots = [ev.after for ev in events if ev.after is not None]
             cache = await linked.fetch(get_many, roots, view)
+        if self.privacy is not None:  # masked unless its subscriber may read them (audited)
+            events, cache = await shield(
+                self.privacy, self.store.security_table(), w.tenant, doc, events, cache
+            )
         body, headers = notification(
             doc,
             terms,

@@ -18,7 +18,9 @@ from isanhub.core.geo import GeoQuery
 from isanhub.core.model import Entity
 
 if TYPE_CHECKING:
+    from isanhub.store.erase import HistoryHit
     from isanhub.store.outbox import ChangeWatcher, SubscriptionTable
+    from isanhub.store.security import SecurityTable
     from isanhub.store.temporal import TemporalEntity, TemporalQuery
 
 #: One type expression in disjunctive normal form: any group matches when the entity
@@ -161,6 +163,25 @@ class Store(Protocol):
         entities of ``types`` (None: any) but of none of ``except_types``; how many
         (counted only, with ``dry_run``)."""
 
+    async def find_history(
+        self,
+        tenant: str,
+        texts: Sequence[str] = (),
+        *,
+        ids: Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
+        attrs: Sequence[str] | None = None,
+    ) -> list[HistoryHit]:
+        """Erasure (security.erasure, store.erase): the recorded instances of the entities
+        ``ids``, of any of ``types``, of the attributes ``attrs`` (None: any), whose JSON
+        document contains one of ``texts`` (none: every instance); none for a tenant that
+        does not exist. A scan of the tenant's history, not for the request path."""
+
+    async def scrub(self) -> None:
+        """After an erasure: remove the older copies of deleted rows from the database's
+        files where the backend can do so at once (SQLite: truncate the write-ahead log;
+        PostgreSQL: nothing, VACUUM reclaims dead rows)."""
+
     async def types(self, tenant: str) -> list[TypeInfo]:
         """Every entity type in the tenant, with its attributes."""
 
@@ -177,6 +198,9 @@ class Store(Protocol):
 
     def subscription_table(self) -> SubscriptionTable:
         """Subscriptions and the outbox of their notifications (store.outbox)."""
+
+    def security_table(self) -> SecurityTable:
+        """API keys, the audit log and hub settings (store.security)."""
 
     def set_watcher(self, watcher: ChangeWatcher | None) -> None:
         """Have ``watcher`` see the changes of every write from now on, in the write's

@@ -21,13 +21,13 @@ from isanhub.web import i18n
 
 PAGES = ("overview", "explore", "sellers", "farmers")
 PATHS = {"overview": "/", "explore": "/explore", "sellers": "/sellers", "farmers": "/farmers"}
-#: pages never load anything from elsewhere; frames only from this origin (the report)
+#: pages never load anything from elsewhere, and no site (this one included) shows them
+#: in a frame; the dispatcher adds the headers every response carries (api.asgi:
+#: X-Content-Type-Options, Referrer-Policy, X-Frame-Options)
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-    "style-src 'self' 'unsafe-inline'; frame-ancestors 'self'; base-uri 'none'; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
     "form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
 }
 
 

@@ -158,7 +158,8 @@ def _arrow(file: IO[bytes], head: bytes, encoding: str, *, newlines: bool) -> pa
     text = head.decode(encoding, errors="replace")
     first = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = sniff_delimiter(first)
-    records = csv.reader(io.StringIO(text), delimiter=delimiter)
+    # newline="": a lone \r ends a record, as in the row parser, instead of raising
+    records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     width = len(next((r for r in records if r), []))
     names = [f"c{i}" for i in range(width)]
     return pacsv.read_csv(

@@ -118,6 +118,25 @@ CREATE TABLE {ns}.notify_members (
   id text PRIMARY KEY, version bigint NOT NULL, heartbeat timestamptz NOT NULL);
 """,
     ),
+    Migration(
+        4,
+        "API keys, the audit log of personal-data reads, hub settings",
+        shared="""
+-- API keys (store.security): the secret only as its SHA-256; revoked keys are kept so
+-- that the audit log's names stay meaningful
+CREATE TABLE {ns}.api_keys (
+  id text PRIMARY KEY, hash text NOT NULL, tenant text NOT NULL, role text NOT NULL,
+  personal boolean NOT NULL, name text NOT NULL, purpose text NOT NULL,
+  rate double precision NOT NULL, created text NOT NULL, revoked text);
+-- every read that returned personal data in clear: who, when, what, for which purpose
+CREATE TABLE {ns}.audit_log (
+  seq bigserial PRIMARY KEY, at text NOT NULL, who text NOT NULL, tenant text NOT NULL,
+  action text NOT NULL, purpose text NOT NULL, entities text NOT NULL, attrs text NOT NULL);
+CREATE INDEX audit_by_tenant ON {ns}.audit_log (tenant, at);
+-- small settings of the hub (each tenant's open-data policy, the pseudonym secret)
+CREATE TABLE {ns}.hub_settings (name text PRIMARY KEY, value text NOT NULL);
+""",
+    ),
 ]
 
 LATEST = MIGRATIONS[-1].version

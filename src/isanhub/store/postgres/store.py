@@ -28,7 +28,7 @@ from psycopg_pool import AsyncConnectionPool
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import history_edit, rowplan, sql, temporal
+from isanhub.store import erase, history_edit, rowplan, sql, temporal
 from isanhub.store.base import (
     AttributeInfo,
     HistoryEdit,
@@ -40,7 +40,7 @@ from isanhub.store.base import (
 from isanhub.store.history import instance_row
 from isanhub.store.index import KIND_NAMES
 from isanhub.store.outbox import ChangeWatcher, OutboxItem
-from isanhub.store.postgres import rows, schema, subs
+from isanhub.store.postgres import rows, schema, security, subs
 from isanhub.store.postgres.contexts import PgContextTable
 from isanhub.store.postgres.dialect import PostgresDialect
 from isanhub.store.residual import PageFilter
@@ -119,6 +119,9 @@ class PostgresStore:
 
     def subscription_table(self) -> subs.PgSubscriptions:
         return subs.PgSubscriptions(self)
+
+    def security_table(self) -> security.PgSecurity:
+        return security.PgSecurity(self)
 
     def _connection(self) -> Any:
         assert self._pool is not None, "store is not open"
@@ -494,6 +497,56 @@ class PostgresStore:
                 await conn.execute(f"DROP TABLE {name}")
                 self._partitions.discard(f"{where}/{suffix}")
         return removed
+
+    async def find_history(
+        self,
+        tenant: str,
+        texts: Sequence[str] = (),
+        *,
+        ids: Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
+        attrs: Sequence[str] | None = None,
+    ) -> list[erase.HistoryHit]:
+        async with self._connection() as conn:
+            where = await self._schema(conn, tenant)
+            if where is None:
+                return []
+            missing = [n for n in (*(types or ()), *(attrs or ())) if n not in self._names]
+            if missing:
+                self._names.update(await self._lookup(conn, missing))
+            type_ids = (
+                None if types is None else [self._names[t] for t in types if t in self._names]
+            )
+            names = None if attrs is None else [self._names[a] for a in attrs if a in self._names]
+            if any(x is not None and not x for x in (ids, type_ids, names)):
+                return []
+            d = PostgresDialect(where)
+            query = erase.find_statement(
+                d, "strpos({doc}::text, ?) > 0", texts, ids, type_ids, names
+            )
+            async with conn.transaction():  # the instances and their types from one snapshot
+                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                rows = await (await conn.execute(*query)).fetchall()
+                hids = sorted({r[0] for r in rows})
+                by_hid: dict[int, list[int]] = {}
+                for start in range(0, len(hids), 1000):
+                    cur = await conn.execute(*erase.types_statement(d, hids[start : start + 1000]))
+                    for hid, t in await cur.fetchall():
+                        by_hid.setdefault(hid, []).append(t)
+            wanted = sorted({r[3] for r in rows}.union(*by_hid.values()))
+            unknown = [i for i in wanted if i not in self._iris]
+            if unknown:
+                cur = await conn.execute(
+                    f"SELECT id, iri FROM {self._q}names WHERE id = ANY(%s::int[])", (unknown,)
+                )
+                self._iris.update(await cur.fetchall())
+        types_of = {h: [self._iris[t] for t in ts] for h, ts in by_hid.items()}
+        return erase.hits(rows, types_of, self._iris)
+
+    async def scrub(self) -> None:
+        """Nothing to do at once: PostgreSQL keeps deleted rows as dead tuples until VACUUM
+        (autovacuum, or VACUUM run by the operator) makes their space reusable; see the
+        erasure section of docs/security.md."""
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         async with self._connection() as conn:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -14,7 +16,7 @@ import orjson
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import history_edit, rowplan, sql, temporal
+from isanhub.store import erase, history_edit, rowplan, sql, temporal
 from isanhub.store.base import (
     AttributeInfo,
     HistoryEdit,
@@ -27,7 +29,7 @@ from isanhub.store.index import KIND_NAMES
 from isanhub.store.outbox import ChangeWatcher, OutboxItem
 from isanhub.store.residual import filter_page
 from isanhub.store.rowplan import TenantWrites
-from isanhub.store.sqlite import rows, subs
+from isanhub.store.sqlite import rows, security, subs
 from isanhub.store.sqlite.contexts import ContextTable
 from isanhub.store.sqlite.dialect import SqliteDialect
 from isanhub.store.sqlite.schema import connect, migrate
@@ -35,6 +37,7 @@ from isanhub.store.sqlite.writer import GroupCommitWriter
 
 _dumps = orjson.dumps
 _loads = orjson.loads
+log = logging.getLogger("isanhub")
 
 
 class SqliteStore:
@@ -270,6 +273,9 @@ class SqliteStore:
     def subscription_table(self) -> subs.SqliteSubscriptions:
         return subs.SqliteSubscriptions(self)
 
+    def security_table(self) -> security.SqliteSecurity:
+        return security.SqliteSecurity(self)
+
     def _w_tenant_lookup(self, conn: sqlite3.Connection, tenant: str) -> int | None:
         """The tenant's id, or None when it does not exist yet (no write created it)."""
         tid = self._w_tenants.get(tenant) if tenant else 0
@@ -387,6 +393,64 @@ class SqliteStore:
 
         assert self._writer is not None, "store is not open"
         return int(await self._writer.submit(job))
+
+    async def find_history(
+        self,
+        tenant: str,
+        texts: Sequence[str] = (),
+        *,
+        ids: Sequence[str] | None = None,
+        types: Sequence[str] | None = None,
+        attrs: Sequence[str] | None = None,
+    ) -> list[erase.HistoryHit]:
+        tid = self._tenant_id(tenant)
+        type_ids = None if types is None else [i for i in map(self._name_id, types) if i]
+        names = None if attrs is None else [i for i in map(self._name_id, attrs) if i]
+        if tid is None or any(x is not None and not x for x in (ids, type_ids, names)):
+            return []
+        d = SqliteDialect(tid)
+        query = erase.find_statement(d, "instr({doc}, ?) > 0", texts, ids, type_ids, names)
+
+        def read() -> list[erase.HistoryHit]:
+            conn = self._reader()
+            rows = conn.execute(*query).fetchall()
+            hids = sorted({r[0] for r in rows})
+            by_hid: dict[int, list[int]] = {}
+            for start in range(0, len(hids), 500):
+                for hid, t in conn.execute(*erase.types_statement(d, hids[start : start + 500])):
+                    by_hid.setdefault(hid, []).append(t)
+            wanted = sorted({r[3] for r in rows}.union(*by_hid.values()))
+            iris: dict[int, str] = {}
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                iris.update(conn.execute(f"SELECT id, iri FROM names WHERE id IN ({marks})", chunk))
+            types_of = {h: [iris[t] for t in ts] for h, ts in by_hid.items()}
+            return erase.hits(rows, types_of, iris)
+
+        return await asyncio.to_thread(read)
+
+    async def scrub(self) -> None:
+        """Deleted rows are zeroed in the file as they go (secure_delete, schema.connect);
+        their older copies in the write-ahead log go with a checkpoint that truncates it."""
+        if self.path.startswith("file:isanhub-"):  # in memory: no file
+            return
+
+        def checkpoint() -> bool:
+            conn = self._connect()
+            try:
+                busy = 1
+                for _ in range(3):  # each waits up to busy_timeout for the writer, readers
+                    busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    if not busy:
+                        break
+                    time.sleep(0.1)
+                return not busy
+            finally:
+                conn.close()
+
+        if not await asyncio.to_thread(checkpoint):
+            log.warning("erasure: the write-ahead log could not be truncated (busy readers)")
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         tid = self._require_tenant(tenant)

@@ -110,5 +110,40 @@
     where.replaceChildren(el("p", { role: "alert", class: "unmet" }, t("common.error", { detail: error.message })));
   }
 
+  /* Signing in with an API key: the server keeps it in an HttpOnly cookie (api/session.py),
+     so this script never holds it after the form is sent, and links and downloads carry it. */
+  async function session() {
+    const box = document.getElementById("signin");
+    if (!box) return;
+    let state;
+    try { state = (await api("/hub/v1/session")).data; } catch (e) { return; }
+    if (state.mode === "open") return;
+    box.hidden = false;
+    const signed = state.who && state.who !== "anonymous";
+    document.getElementById("signin-state").textContent = signed ? t("common.signed_in", { name: state.name || state.who }) : "";
+    document.getElementById("signin-box").hidden = signed;
+    const out = document.getElementById("signout");
+    out.hidden = !signed;
+    out.addEventListener("click", async () => {
+      await api("/hub/v1/session", { method: "DELETE" });
+      location.reload();
+    });
+    document.getElementById("signin-form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const input = document.getElementById("signin-key");
+      try {
+        await api("/hub/v1/session", {
+          method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" },
+          body: JSON.stringify({ key: input.value }),
+        });
+        input.value = "";
+        location.reload();
+      } catch (e) {
+        document.getElementById("signin-error").textContent = t("common.signin_failed", { detail: e.message });
+      }
+    });
+  }
+  document.addEventListener("DOMContentLoaded", session);
+
   window.ISANHUB = { boot, lang, locale, t, num, baht, day, time, api, el, svg, lineChart, failed };
 })();
