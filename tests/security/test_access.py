@@ -149,3 +149,48 @@ def test_the_first_start_says_how_to_make_an_admin_key(
     with caplog.at_level("WARNING"), keyed_hub(tmp_path, f"sqlite:///{tmp_path / 'h.db'}"):
         pass
     assert "isanhub keys create --tenant '*' --role admin" in caplog.text
+
+
+def test_consumers_manage_only_their_own_subscriptions(tmp_path: Path, db_url: str) -> None:
+    with keyed_hub(tmp_path, db_url) as hub:
+        c = hub.client
+        assert (
+            c.post(f"{B}/entities", json=ROOM, headers={**hub.key("", "provider")}).status_code
+            == 201
+        )
+        alice, bob, admin = hub.key("", "consumer"), hub.key("", "consumer"), hub.key("", "admin")
+        sub = {"type": "Subscription", "entities": [{"type": "Room"}],
+               "notification": {"endpoint": {"uri": "http://127.0.0.1:9/alice"}}}  # fmt: skip
+        r = c.post(f"{B}/subscriptions", json=sub, headers=alice)
+        assert r.status_code == 201
+        url = r.headers["location"]
+        assert c.get(url, headers=alice).status_code == 200
+        # bob neither sees, changes nor deletes alice's subscription
+        assert c.get(url, headers=bob).status_code == 404
+        assert (
+            c.get(f"{B}/subscriptions?count=true", headers=bob).headers["NGSILD-Results-Count"]
+            == "0"
+        )
+        patch = {"notification": {"endpoint": {"uri": "http://127.0.0.1:9/bob"}}}
+        assert c.patch(url, json=patch, headers=bob).status_code == 404
+        assert c.delete(url, headers=bob).status_code == 404
+        assert "alice" in c.get(url, headers=alice).text
+        # the tenant's admin sees and manages every subscription
+        listed = c.get(f"{B}/subscriptions?count=true", headers=admin)
+        assert listed.headers["NGSILD-Results-Count"] == "1"
+        assert c.delete(url, headers=admin).status_code == 204
+
+
+def test_revoking_a_key_pauses_its_subscriptions(tmp_path: Path, db_url: str) -> None:
+    with keyed_hub(tmp_path, db_url) as hub:
+        c = hub.client
+        admin = hub.key("", "admin")
+        made = c.post("/hub/v1/keys", json={"role": "consumer"}, headers=admin).json()
+        app = {"Authorization": f"Bearer {made['key']}"}
+        sub = {"type": "Subscription", "entities": [{"type": "Room"}],
+               "notification": {"endpoint": {"uri": "http://127.0.0.1:9/app"}}}  # fmt: skip
+        url = c.post(f"{B}/subscriptions", json=sub, headers=app).headers["location"]
+        other = c.post(f"{B}/subscriptions", json=sub, headers=admin).headers["location"]
+        assert c.delete(f"/hub/v1/keys/{made['id']}", headers=admin).status_code == 204
+        assert c.get(url, headers=admin).json()["status"] == "paused"
+        assert c.get(other, headers=admin).json()["status"] == "active"

@@ -19,6 +19,7 @@ from isanhub.core.errors import BadRequestData, Forbidden, ResourceNotFound
 from isanhub.security import keys
 from isanhub.security.guard import open_setting
 from isanhub.security.principal import ANY_TENANT, Role
+from isanhub.security.subscriber import subscriber_of
 
 
 def _all_tenants(hub: Hub, request: Request) -> bool:
@@ -87,7 +88,22 @@ async def revoke_key(hub: Hub, request: Request) -> Response:
     await table.revoke_key(key_id, datetime.now(UTC).isoformat(timespec="seconds"))
     if hub.guard is not None:
         hub.guard.forget(key_id)
+    await pause_subscriptions(hub, f"key:{key_id}")
     return http.no_content()
+
+
+async def pause_subscriptions(hub: Hub, who: str) -> int:
+    """Pause (isActive false) the subscriptions ``who`` made: a revoked key must stop
+    receiving data, whichever way it asked for it. An admin can resume them."""
+    if hub.notifier is None:
+        return 0
+    _, every = await hub.store.subscription_table().load()
+    paused = 0
+    for tenant, doc in every:
+        if subscriber_of(doc).who == who and doc.get("isActive", True):
+            await hub.notifier.update(tenant, {**doc, "isActive": False})
+            paused += 1
+    return paused
 
 
 async def read_open(hub: Hub, request: Request) -> Response:

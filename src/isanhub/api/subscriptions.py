@@ -23,6 +23,8 @@ from isanhub.core.errors import (
 from isanhub.core.model import check_uri, now_iso
 from isanhub.core.subscription import parse_subscription, patch_subscription, render_subscription
 from isanhub.notify.service import Notifier
+from isanhub.security.principal import Role
+from isanhub.security.subscriber import subscriber_of
 from isanhub.store.outbox import StoredSubscription
 
 
@@ -66,10 +68,21 @@ def _single_url(context: Any) -> bool:
     return len(items) == 1 and isinstance(items[0], str)
 
 
+def _sees_all(hub: Hub, request: Request) -> bool:
+    """Admins (and open mode) manage every subscription of the tenant; consumers and
+    providers only their own, so no one can read another's endpoint and its credentials
+    or redirect another's notifications."""
+    return hub.access(request).role >= Role.ADMIN
+
+
+def _owned(hub: Hub, request: Request, s: StoredSubscription) -> bool:
+    return _sees_all(hub, request) or subscriber_of(s.doc).who == hub.access(request).principal.who
+
+
 async def _stored(hub: Hub, request: Request, sid: str) -> StoredSubscription:
     found = await _notifier(hub).get(http.tenant_of(request), sid)
-    if found is None:
-        raise ResourceNotFound(f"subscription {sid} not found")
+    if found is None or not _owned(hub, request, found):
+        raise ResourceNotFound(f"subscription {sid} not found")  # another's: as if absent
     return found
 
 
@@ -120,7 +133,12 @@ async def query(hub: Hub, request: Request) -> Response:
         raise BadRequestData("limit=0 is only allowed together with count=true")
     tenant = http.tenant_of(request)
     context, terms = await hub.read_terms(request)
-    subs, total = await _notifier(hub).page(tenant, limit, offset)
+    if _sees_all(hub, request):
+        subs, total = await _notifier(hub).page(tenant, limit, offset)
+    else:  # a tenant has few subscriptions: read them all, keep the caller's, then page
+        every, _ = await _notifier(hub).page(tenant, 2**31 - 1, 0)
+        mine = [s for s in every if _owned(hub, request, s)]
+        subs, total = mine[offset : offset + limit], len(mine)
     if tenant and not total and not await hub.store.tenant_exists(tenant):
         raise NonexistentTenant(f"tenant {tenant!r} does not exist")
     sys_attrs = _sys_attrs(request)
@@ -165,6 +183,7 @@ async def update(hub: Hub, request: Request) -> Response:
 
 async def delete(hub: Hub, request: Request) -> Response:
     sid = _sid(request)
+    await _stored(hub, request, sid)  # exists, and is the caller's to delete
     if not await _notifier(hub).delete(http.tenant_of(request), sid):
         raise ResourceNotFound(f"subscription {sid} not found")
     return http.no_content()

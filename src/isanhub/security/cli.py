@@ -133,14 +133,37 @@ def run_keys(args: argparse.Namespace) -> int:
         return 0
     if args.keys_command == "revoke":
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        done = _with_store(args.db, lambda s: s.security_table().revoke_key(args.id, at))
-        if not done:
+
+        async def revoke(store: Store) -> int | None:
+            if not await store.security_table().revoke_key(args.id, at):
+                return None
+            return await _pause(store, f"key:{args.id}")
+
+        paused = _with_store(args.db, revoke)
+        if paused is None:
             print(f"isanhub keys revoke: no key {args.id}", file=sys.stderr)
             return 1
-        print(f"revoked key {args.id}: servers refuse it within 5 s")
+        print(f"revoked key {args.id}: servers refuse it within 5 s; {paused} of its"
+              " subscriptions paused")  # fmt: skip
         return 0
     print("isanhub keys: say create, list or revoke (isanhub keys --help)", file=sys.stderr)
     return 2
+
+
+async def _pause(store: Store, who: str) -> int:
+    """Pause the subscriptions ``who`` made (as api.admin.pause_subscriptions does for a
+    running server; servers on PostgreSQL hear of it at once, a SQLite server when it
+    next starts)."""
+    from isanhub.security.subscriber import subscriber_of
+
+    table = store.subscription_table()
+    _, every = await table.load()
+    paused = 0
+    for tenant, doc in every:
+        if subscriber_of(doc).who == who and doc.get("isActive", True):
+            await table.put(tenant, {**doc, "isActive": False}, create=False)
+            paused += 1
+    return paused
 
 
 def run_open(args: argparse.Namespace) -> int:
