@@ -186,13 +186,15 @@ async def announce(settings: Settings, guard: Guard) -> None:
     if guard.open:
         log.warning(
             "open mode (ISANHUB_AUTH=open): no keys are checked and every client is an"
-            " admin; served on %s only. Set ISANHUB_AUTH=keys before opening it to a network.",
+            " admin; served on %s only. Set ISANHUB_AUTH=keys before opening it to a network."
+            " / โหมดเปิด: ไม่ตรวจกุญแจ ทุกคนเป็นผู้ดูแล ให้บริการเฉพาะเครื่องนี้",
             settings.host,
         )
     elif not await guard.table.count_keys() and not settings.oidc_issuer:
         log.warning(
             "no API keys yet: only open data can be read. Create the first admin key with:"
             "  isanhub keys create --tenant '*' --role admin --name <your name>"
+            " / ยังไม่มีกุญแจ API: สร้างกุญแจผู้ดูแลคนแรกด้วยคำสั่งข้างต้น"
         )
 
 
