@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+import orjson
+
 
 @dataclass(frozen=True)
 class KeyRecord:
@@ -97,6 +99,33 @@ def key_from_row(row: Sequence[Any]) -> KeyRecord:
         rate=float(rate),
         created=str(created),
         revoked=str(revoked or ""),
+    )
+
+
+def audit_row(r: AuditRecord) -> tuple[Any, ...]:
+    """An audit record as the values of an INSERT (without its number)."""
+    return (
+        r.at,
+        r.who,
+        r.tenant,
+        r.action,
+        r.purpose,
+        orjson.dumps(r.entities).decode(),
+        orjson.dumps(r.attrs).decode(),
+    )
+
+
+def audit_from_row(row: Sequence[Any]) -> AuditRecord:
+    seq, at, who, tenant, action, purpose, entities, attrs = row
+    return AuditRecord(
+        at,
+        who,
+        tenant,
+        action,
+        purpose,
+        tuple(orjson.loads(entities)),
+        tuple(orjson.loads(attrs)),
+        seq,
     )
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-import orjson
 from psycopg import errors
 
 from isanhub.core.errors import AlreadyExists
@@ -15,6 +14,8 @@ from isanhub.store.security import (
     AuditFilter,
     AuditRecord,
     KeyRecord,
+    audit_from_row,
+    audit_row,
     audit_where,
     key_from_row,
     key_row,
@@ -22,20 +23,6 @@ from isanhub.store.security import (
 
 if TYPE_CHECKING:
     from isanhub.store.postgres.store import PostgresStore
-
-
-def audit_from_row(row: Sequence[Any]) -> AuditRecord:
-    seq, at, who, tenant, action, purpose, entities, attrs = row
-    return AuditRecord(
-        at,
-        who,
-        tenant,
-        action,
-        purpose,
-        tuple(orjson.loads(entities)),
-        tuple(orjson.loads(attrs)),
-        seq,
-    )
 
 
 class PgSecurity:
@@ -91,18 +78,7 @@ class PgSecurity:
     async def audit(self, records: Sequence[AuditRecord]) -> None:
         if not records:
             return
-        rows = [
-            (
-                r.at,
-                r.who,
-                r.tenant,
-                r.action,
-                r.purpose,
-                orjson.dumps(r.entities).decode(),
-                orjson.dumps(r.attrs).decode(),
-            )
-            for r in records
-        ]
+        rows = [audit_row(r) for r in records]
         async with self._store._connection() as conn, conn.cursor() as cur:
             await cur.executemany(
                 f"INSERT INTO {self._q}audit_log(at, who, tenant, action, purpose, entities,"

@@ -9,8 +9,6 @@ import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from isanhub.core.errors import AlreadyExists
 from isanhub.store.security import (
     AUDIT_COLUMNS,
@@ -18,6 +16,8 @@ from isanhub.store.security import (
     AuditFilter,
     AuditRecord,
     KeyRecord,
+    audit_from_row,
+    audit_row,
     audit_where,
     key_from_row,
     key_row,
@@ -25,20 +25,6 @@ from isanhub.store.security import (
 
 if TYPE_CHECKING:
     from isanhub.store.sqlite.store import SqliteStore
-
-
-def audit_from_row(row: Sequence[Any]) -> AuditRecord:
-    seq, at, who, tenant, action, purpose, entities, attrs = row
-    return AuditRecord(
-        at,
-        who,
-        tenant,
-        action,
-        purpose,
-        tuple(orjson.loads(entities)),
-        tuple(orjson.loads(attrs)),
-        seq,
-    )
 
 
 class SqliteSecurity:
@@ -93,18 +79,7 @@ class SqliteSecurity:
         return int(row[0])
 
     async def audit(self, records: Sequence[AuditRecord]) -> None:
-        rows = [
-            (
-                r.at,
-                r.who,
-                r.tenant,
-                r.action,
-                r.purpose,
-                orjson.dumps(r.entities).decode(),
-                orjson.dumps(r.attrs).decode(),
-            )
-            for r in records
-        ]
+        rows = [audit_row(r) for r in records]
 
         def job(conn: sqlite3.Connection) -> None:
             conn.executemany(
