@@ -81,11 +81,18 @@ def test_notifications_are_masked_unless_the_subscriber_may_read_personal_data(
         )
         assert r.status_code == 400, r.text
 
-        # a reader without the permission who changes the subscription takes it away
+        # another consumer cannot even see the subscription, let alone redirect it
         r = c.client.patch(
             f"{B}/subscriptions/{clear_sid}",
             json={"notification": {"endpoint": {"uri": rx.url_for("/taken")}}},
             headers=reader,
+        )
+        assert r.status_code == 404, r.text
+        # an admin without the permission may change it, and that takes the permission away
+        r = c.client.patch(
+            f"{B}/subscriptions/{clear_sid}",
+            json={"notification": {"endpoint": {"uri": rx.url_for("/taken")}}},
+            headers=c.admin,
         )
         assert r.status_code == 204, r.text
         assert masked_sid != clear_sid
