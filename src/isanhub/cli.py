@@ -228,11 +228,9 @@ def migrate(settings: Settings) -> int:
 
 
 def retention(settings: Settings, dry_run: bool) -> int:
-    import asyncio
-
     from isanhub import retention as keep
     from isanhub.core.termmap import core_term_map
-    from isanhub.store.base import open_store
+    from isanhub.store.base import Store, run_on_store
 
     try:
         rules = keep.parse(settings.retention, core_term_map().expand_type)
@@ -247,16 +245,11 @@ def retention(settings: Settings, dry_run: bool) -> int:
         print("isanhub retention: no rules (give --rules or ISANHUB_RETENTION): nothing removed")
         return 0
 
-    async def run() -> list[keep.Removed]:
-        store = open_store(settings.db)
-        await store.open()
-        try:
-            return await keep.apply(store, rules, dry_run=dry_run)
-        finally:
-            await store.close()
+    async def run(store: Store) -> list[keep.Removed]:
+        return await keep.apply(store, rules, dry_run=dry_run)
 
     try:
-        removed = asyncio.run(run())
+        removed = run_on_store(settings.db, run)
     except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
         print(f"isanhub retention: {settings.db_display}: {exc}", file=sys.stderr)
         return 1

@@ -5,7 +5,6 @@ their tenant's)."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
 import orjson
@@ -13,7 +12,7 @@ import orjson
 from isanhub.core.errors import BadRequestData
 from isanhub.security import audit
 from isanhub.settings import Settings
-from isanhub.store.base import open_store
+from isanhub.store.base import run_on_store
 from isanhub.store.security import AuditFilter, AuditRecord
 
 _HELP = """\
@@ -49,17 +48,9 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:  # 
 
 
 def _query(db: str | None, where: AuditFilter) -> tuple[list[AuditRecord], int]:
-    settings = Settings.from_env(db=db)
-
-    async def run() -> tuple[list[AuditRecord], int]:
-        store = open_store(settings.db)
-        await store.open()
-        try:
-            return await store.security_table().audit_query(where)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return run_on_store(
+        Settings.from_env(db=db).db, lambda store: store.security_table().audit_query(where)
+    )
 
 
 def _line(r: dict[str, object]) -> str:

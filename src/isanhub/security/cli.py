@@ -4,7 +4,6 @@ types of a tenant anyone may read), working on the database directly."""
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -15,7 +14,7 @@ import orjson
 from isanhub.security import keys
 from isanhub.security.guard import open_setting
 from isanhub.settings import Settings
-from isanhub.store.base import Store, open_store
+from isanhub.store.base import Store, run_on_store
 
 _KEYS_HELP = """\
 examples:
@@ -81,17 +80,7 @@ def add_parsers(sub: argparse._SubParsersAction, defaults: Settings) -> None:  #
 
 
 def _with_store(db: str | None, job: Callable[[Store], Awaitable[Any]]) -> Any:
-    settings = Settings.from_env(db=db)
-
-    async def run() -> Any:
-        store = open_store(settings.db)
-        await store.open()
-        try:
-            return await job(store)
-        finally:
-            await store.close()
-
-    return asyncio.run(run())
+    return run_on_store(Settings.from_env(db=db).db, job)
 
 
 def run_keys(args: argparse.Namespace) -> int:

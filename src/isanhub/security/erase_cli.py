@@ -9,7 +9,6 @@ from a file or standard input instead.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
 from typing import Any
@@ -22,7 +21,7 @@ from isanhub.security import personal_retention
 from isanhub.security.erasure import Report, Subject, erase
 from isanhub.security.personal import load_classification
 from isanhub.settings import Settings
-from isanhub.store.base import open_store
+from isanhub.store.base import Store, run_on_store
 
 _EPILOG = """\
 examples / ตัวอย่าง:
@@ -99,26 +98,21 @@ def run(args: argparse.Namespace) -> int:
         return _fail(str(exc), "การจำแนกข้อมูลส่วนบุคคลไม่ถูกต้อง")
     subject = Subject(args.entity or None, tuple(dict.fromkeys(values)))
 
-    async def job() -> Report | None:
-        store = open_store(settings.db)
-        await store.open()
-        try:
-            if not await store.tenant_exists(args.tenant):
-                return None
-            return await erase(
-                store,
-                args.tenant,
-                subject,
-                classification,
-                dry_run=args.dry_run,
-                who=f"cli:{_user()}",
-                purpose="isanhub erase",
-            )
-        finally:
-            await store.close()
+    async def job(store: Store) -> Report | None:
+        if not await store.tenant_exists(args.tenant):
+            return None
+        return await erase(
+            store,
+            args.tenant,
+            subject,
+            classification,
+            dry_run=args.dry_run,
+            who=f"cli:{_user()}",
+            purpose="isanhub erase",
+        )
 
     try:
-        report = asyncio.run(job())
+        report = run_on_store(settings.db, job)
     except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
         return _fail(f"{settings.db_display}: {exc}", "ลบข้อมูลไม่สำเร็จ", 1)
     if report is None:
@@ -168,16 +162,11 @@ def run_retention(settings: Settings, dry_run: bool) -> int:
         print(f"isanhub retention: {exc}", file=sys.stderr)
         return 2
 
-    async def job() -> list[personal_retention.Erased]:
-        store = open_store(settings.db)
-        await store.open()
-        try:
-            return await personal_retention.apply(store, rules, classification, dry_run=dry_run)
-        finally:
-            await store.close()
+    async def job(store: Store) -> list[personal_retention.Erased]:
+        return await personal_retention.apply(store, rules, classification, dry_run=dry_run)
 
     try:
-        erased = asyncio.run(job())
+        erased = run_on_store(settings.db, job)
     except Exception as exc:  # noqa: BLE001 - a clear message, not a traceback
         print(f"isanhub retention: {settings.db_display}: {exc}", file=sys.stderr)
         return 1

@@ -8,9 +8,10 @@ backend locks. A write call returns only after its transaction is durable.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import asyncio
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from isanhub.core.context import ContextStoreBackend
 from isanhub.core.errors import NgsiLdError
@@ -57,6 +58,7 @@ class HistoryEdit:
 #: A write: receives the stored entity (or None) and returns the Change to commit;
 #: raising an NgsiLdError aborts this write only and reaches the caller.
 WriteFn = Callable[[Entity | None], Change]
+T = TypeVar("T")
 
 
 @dataclass
@@ -233,3 +235,18 @@ def open_store(url: str, *, synchronous: str = "FULL", pool_size: int = 10) -> S
         f"unsupported database URL {url!r}: use sqlite:///path/to/file.db"
         " or postgresql://user@host:5432/database"
     )
+
+
+def run_on_store(url: str, job: Callable[[Store], Awaitable[T]]) -> T:
+    """Open the store at ``url``, run ``job`` on it, close it: what each command-line
+    action that works on the database directly does (asyncio.run: not in a loop)."""
+
+    async def run() -> T:
+        store = open_store(url)
+        await store.open()
+        try:
+            return await job(store)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
