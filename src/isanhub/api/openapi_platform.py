@@ -25,7 +25,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from isanhub.api import http, openapi, openapi_hub
+from isanhub.api import http, openapi, openapi_hub, openapi_hub_schemas
 from isanhub.security.guard import COOKIE
 from isanhub.security.principal import Action
 
@@ -117,7 +117,9 @@ def _other_operations() -> list[tuple[str, str, dict[str, Any]]]:
                 "responses": {
                     "200": {
                         "description": "OK",
-                        "content": {"application/json": {"schema": openapi_hub.schema("Version")}},
+                        "content": {
+                            "application/json": {"schema": openapi_hub_schemas.schema("Version")}
+                        },
                     }
                 },
             },
@@ -174,7 +176,7 @@ def _other_operations() -> list[tuple[str, str, dict[str, Any]]]:
                 "content": {kind.split(";")[0]: {} for kind in assets.TYPES.values()},
             },
             "304": {"description": "Not modified (If-None-Match named its ETag)"},
-            "404": openapi_hub.ref("responses", "E404"),
+            "404": openapi_hub_schemas.ref("responses", "E404"),
         },
     }
     meta.append(("/static/{path}", "get", static))
@@ -194,12 +196,12 @@ def _secure(op: dict[str, Any], action: Action) -> dict[str, Any]:
     op["security"] = SECURITY[action]
     responses = op["responses"]
     if action is not Action.NONE:
-        responses["401"] = openapi_hub.ref("responses", "E401")
-        responses.setdefault("403", openapi_hub.ref("responses", "E403"))
+        responses["401"] = openapi_hub_schemas.ref("responses", "E401")
+        responses.setdefault("403", openapi_hub_schemas.ref("responses", "E403"))
         op["description"] = (
             op.get("description", "") + f"\n\nNeeds {_ROLE[action]} in the tenant."
         ).strip()
-    responses["429"] = openapi_hub.ref("responses", "E429")
+    responses["429"] = openapi_hub_schemas.ref("responses", "E429")
     return op
 
 
@@ -215,9 +217,9 @@ def document(routes: tuple[Route, ...], max_limit: int = 1000) -> dict[str, Any]
         if action is not None:  # documented but not served: left out
             paths.setdefault(path, {})[method] = _secure(op, action)
     components = copy.deepcopy(ngsi["components"])
-    components["schemas"].update(openapi_hub.SCHEMAS)
+    components["schemas"].update(openapi_hub_schemas.SCHEMAS)
     components["parameters"].update(openapi_hub.PARAMETERS)
-    problem = {"application/json": {"schema": openapi_hub.schema("ProblemDetails")}}
+    problem = {"application/json": {"schema": openapi_hub_schemas.schema("ProblemDetails")}}
     for name, (description, headers) in ACCESS_RESPONSES.items():
         response: dict[str, Any] = {"description": description, "content": problem}
         if headers:
