@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-from dataclasses import replace
 from datetime import UTC, datetime
 
 from isanhub.security.principal import ANY_TENANT, Principal, Role
@@ -96,7 +95,3 @@ def shown(record: KeyRecord) -> dict[str, object]:
     if record.revoked:
         out["revoked"] = record.revoked
     return out
-
-
-def revoked(record: KeyRecord, at: str) -> KeyRecord:
-    return replace(record, revoked=at)

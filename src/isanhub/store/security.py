@@ -9,7 +9,7 @@ subscriptions in the shared part of a backend, not in a tenant's tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import orjson
@@ -54,7 +54,6 @@ class AuditFilter:
     until: str | None = None
     limit: int = 100
     offset: int = 0
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class SecurityTable(Protocol):
