@@ -31,7 +31,7 @@ from bench._wrk import ensure_wrk
 
 BENCHMARKS = [
     "get_one", "create", "append", "batch", "query", "memory", "temporal", "import_csv", "demo",
-    "seller", "notify", "auth",
+    "seller", "notify", "auth", "agri",
 ]  # fmt: skip
 RESULTS = Path(__file__).resolve().parent / "results" / "latest.json"
 QUICK_RESULTS = RESULTS.with_name("quick.json")

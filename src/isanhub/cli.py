@@ -115,6 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
     from isanhub.insight.commerce import cli as seller_cli
 
     seller_cli.add_parser(sub, defaults)
+    from isanhub.insight.agri import cli as agri_cli
+
+    agri_cli.add_parser(sub, defaults)
     from isanhub.security import cli as security_cli
 
     security_cli.add_parsers(sub, defaults)
@@ -158,6 +161,10 @@ def main(argv: list[str] | None = None) -> int:
         from isanhub.insight.commerce import cli as seller_cli
 
         return seller_cli.run(args)
+    if args.command == "agri":
+        from isanhub.insight.agri import cli as agri_cli
+
+        return agri_cli.run(args)
     if args.command == "audit":
         from isanhub.security import audit_cli
 

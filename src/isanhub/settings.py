@@ -57,6 +57,12 @@ class Settings:
     #: folder of the seller lake (order lines as Parquet); default: "lake" beside the
     #: SQLite file, or var/lake with PostgreSQL
     lake: str = ""
+    #: folder of the farmer insight's columnar snapshots (Parquet per tenant); default:
+    #: "agri" beside the SQLite file, or var/agri with PostgreSQL
+    agri: str = ""
+    #: seconds a farmer-insight snapshot serves before the next request rebuilds it in
+    #: the background (the answer says how old its data is); 0: rebuild on every request
+    agri_refresh: int = 600
     #: the tenant whose scorecard gets the anonymous sums of the sellers' sales
     city_tenant: str = ""
     #: a Thai TrueType font for PDF reports; default: the first found of Sarabun, Noto
@@ -118,6 +124,14 @@ class Settings:
             return self.lake
         path = sqlite_file(self.db)
         return os.path.join(os.path.dirname(path) or ".", "lake") if path else "var/lake"
+
+    @property
+    def agri_dir(self) -> str:
+        """The farmer insight's snapshot folder (see ``agri``)."""
+        if self.agri:
+            return self.agri
+        path = sqlite_file(self.db)
+        return os.path.join(os.path.dirname(path) or ".", "agri") if path else "var/agri"
 
     def tiers(self) -> dict[str, tuple[int, int]]:
         """``creator_tiers`` parsed: name -> (min followers, max followers)."""

@@ -22,7 +22,7 @@ VOCAB = "https://uri.etsi.org/ngsi-ld/default-context/"
 STATUSES = {"seeded", "justBorn", "growing", "maturing", "readyForHarvesting"}
 #: documented farm-gate ranges (THB/kg), with room for the harvest dip
 RANGES = {"kdml105": (13.0, 16.5), "rd6": (13.0, 14.2), "cassava": (2.8, 3.15),
-          "maize": (11.0, 11.9)}  # fmt: skip
+          "maize": (11.0, 11.9), "sugarcane": (1.0, 1.42)}  # fmt: skip
 
 
 def farms(province: str = "khon-kaen", clock: Clock = CLOCK, seed: int = 2026) -> list[Item]:
@@ -156,7 +156,7 @@ def test_crop_prices_sit_at_documented_levels_and_dip_at_harvest() -> None:
             if market.endswith("farmGate"):
                 low, high = RANGES[commodity]
                 assert low <= min(values) and max(values) <= high, (market, commodity)
-        for commodity in RANGES:  # Talaad Thai above Khon Kaen's farm gate, every day
+        for commodity in agriculture.WHOLESALE:  # Talaad Thai above Khon Kaen's farm gate
             gate = window[("khon-kaen:farmGate", commodity)]
             wholesale = window[("khon-kaen:wholesale", commodity)]
             assert all(f < w < 1.2 * f for w, f in zip(wholesale, gate, strict=True))
@@ -194,9 +194,18 @@ def test_drone_community_sprays_parcels_at_about_two_minutes_a_rai() -> None:
         Clock.ending(datetime(2026, 9, 30, 5, tzinfo=UTC)).start,
         epoch("2026-09-30T05:00:00Z"),
     )
+    booked = [o for o in ops if "startedAt" not in o.entity]
     for o in ops:
+        if o in booked:  # drone-able work booked for the two weeks after the end
+            assert value(o, "status") == "planned" and "endedAt" not in o.entity
+            assert value(o, "operationType") in {"fertiliser", "pesticide"}
+            assert after <= epoch(value(o, "plannedStartAt")) < after + 14 * 86400
+            continue
         t = epoch(value(o, "startedAt"))
         assert start <= t < after and epoch(value(o, "plannedStartAt")) <= t
+    assert len(booked) > 5
+    for d in drones:  # rai a day, from the tank size
+        assert value(d, "dailyCapacityRai") == 60 + 4 * value(d, "tankCapacity")  # type: ignore[operator]
 
 
 def test_same_seed_same_farms_and_overlapping_windows_agree() -> None:
@@ -220,6 +229,7 @@ def test_same_seed_same_farms_and_overlapping_windows_agree() -> None:
     def events(items: list[Item]) -> dict[str, object]:
         return {i.id: i.entity for i in items
                 if i.entity["type"] in ("AgriParcelOperation", "DroneSprayingJob")
+                and "startedAt" in i.entity
                 and CLOCK.start <= epoch(value(i, "startedAt")) < cut}  # fmt: skip
 
     assert events(first) == events(second) and len(events(first)) > 20

@@ -23,6 +23,8 @@ from isanhub.insight import scorecard
 from isanhub.insight.kpis import KPIS
 from isanhub.store.base import open_store
 
+from .cropincome import crop_income
+
 DAY = 86_400
 CLOCK = Clock(datetime(2026, 11, 20, 9, tzinfo=UTC), days=62)
 AT = scorecard.as_of(CLOCK.after)  # 2026-11-20 00:00 Thai time
@@ -54,7 +56,8 @@ def _window(item: Item, name: str, lo: int, hi: int) -> list[float]:
 class City:
     """Independent KPI formulas over the generated items of one province."""
 
-    def __init__(self, items: list[Item], population: int) -> None:
+    def __init__(self, items: list[Item], population: int, region: str = "") -> None:
+        self.items, self.region = items, region
         self.by: dict[str, list[Item]] = defaultdict(list)
         for it in items:
             self.by[it.entity["type"]].append(it)
@@ -136,6 +139,7 @@ class City:
             "ecommerce-gmv": gmv,
             "gmv-growth": 100 * (gmv - gmv_before) / gmv_before,
             "active-shops": 100 * len(selling & {s.id for s in by["Shop"]}) / len(by["Shop"]),
+            "crop-income": crop_income(self.items, T, self.region),  # None: no prices
         }
 
 
@@ -154,7 +158,7 @@ def test_every_kpi_matches_an_independent_calculation(
     )
     place = BY_KEY[province]
     items = list(sandbox.generate(2026, CLOCK, [place]))
-    expected = City(items, place.population).expected()
+    expected = City(items, place.population, place.name_en).expected()
     area = next(a for a in scorecard.pilot_provinces() if a.key == province)
 
     async def run() -> dict[str, list[float | None]]:
@@ -170,7 +174,7 @@ def test_every_kpi_matches_an_independent_calculation(
     got = asyncio.run(run())
     assert {k.key for k in KPIS} == set(expected)
     for key, value in expected.items():
-        assert got[key][0] == pytest.approx(value, rel=1e-9), key
+        assert got[key][0] == (None if value is None else pytest.approx(value, rel=1e-9)), key
     # the dimensions are all there, three KPIs or more each
     dims = defaultdict(int)
     for k in KPIS:

@@ -30,6 +30,7 @@ PARAMS = {
     "type": "Room",
     "attr": "temperature",
     "shop": "silk",
+    "insight": "parcels",
     "key_id": "000000000000",
     "path": "common.js",
     "e": "urn:ngsi-ld:Room:1",

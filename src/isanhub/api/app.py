@@ -17,6 +17,7 @@ from starlette.responses import Response
 from isanhub import __version__, logs
 from isanhub.api import (
     admin,
+    agri,
     attrs,
     audit,
     batch,
@@ -146,6 +147,9 @@ def action_of(path: str, method: str) -> Action:
 HUB_ROUTES: list[tuple[str, str, Handler, Action]] = [
     ("/import", "POST", imports.upload, Action.WRITE),
     ("/scorecard", "GET", scorecard.read, Action.READ),
+    ("/agri", "GET", agri.index, Action.READ),
+    ("/agri/refresh", "POST", agri.refresh, Action.WRITE),
+    ("/agri/{insight}", "GET", agri.read, Action.READ),
     ("/kpi/compute", "POST", scorecard.compute, Action.WRITE),
     ("/sellers", "GET", sellers.shops, Action.READ),
     ("/sellers/{shop}/import", "POST", sellers.upload, Action.WRITE),

@@ -19,6 +19,7 @@ from isanhub.settings import Settings
 from isanhub.store.base import Store
 
 if TYPE_CHECKING:
+    from isanhub.insight.agri.service import Agri
     from isanhub.notify.service import Notifier
     from isanhub.security.personal import Privacy
 
@@ -33,6 +34,7 @@ class Hub:
     guard: Guard | None = None  # None: no access control (tests of parts)
     notifier: Notifier | None = None  # started with the application (api.app)
     privacy: Privacy | None = None  # personal data (security.personal), loaded at start
+    agri: Agri | None = None  # farmer insight (insight.agri.service), made on first use
 
     @staticmethod
     def access(request: Request) -> Access:

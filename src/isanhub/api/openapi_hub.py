@@ -26,6 +26,7 @@ from isanhub.api.openapi_hub_schemas import (
     schema,
 )
 from isanhub.ingest.readers import FORMATS as IMPORT_FORMATS
+from isanhub.insight.agri.registry import INSIGHTS
 from isanhub.insight.commerce import FORMATS as REPORT_FORMATS
 from isanhub.insight.commerce import LANGS
 from isanhub.insight.scorecard import pilot_provinces
@@ -76,6 +77,16 @@ PARAMETERS: dict[str, Any] = {
         "limit", {"type": "integer", "minimum": 0, "maximum": 1000}, "Page size (default 100)"
     ),
     "auditOffset": _query("offset", INT, "Records to skip"),
+    "insight": _path(
+        "insight", {"enum": list(INSIGHTS)}, "The insight (docs/farmers.md)", "prices"
+    ),
+    "agriProvince": _query("province", STR, "Only this province (English name, as in address)"),
+    "agriDistrict": _query("district", STR, "Only this district (English name)"),
+    "agriCrop": _query("crop", STR, "Only this crop: rice, cassava, sugarcane, maize or a crop id"),
+    "weeks": _query(
+        "weeks", {"type": "integer", "minimum": 1, "maximum": 52}, "Horizon in weeks (default 8)"
+    ),
+    "at": _query("at", STR, "The local date or time that counts as now (ISO 8601)"),
 }
 
 #: problem-details responses of every /hub/v1 operation that reads the tenant header
@@ -198,6 +209,32 @@ def operations() -> list[tuple[str, str, dict[str, Any]]]:
             params=("province", "lang"),
             ok={"200": _ok("The scorecard", _json("Scorecard"))},
             errors=("404",),
+        ),
+        _operation(
+            "GET",
+            "/agri",
+            "Farmers",
+            "The farmer insights and the snapshot they read (docs/farmers.md)",
+            ok={"200": _ok("The insights", _json("AgriIndex"))},
+            errors=("404",),
+        ),
+        _operation(
+            "GET",
+            "/agri/{insight}",
+            "Farmers",
+            "One farmer insight: prices, outlook, rain, alerts, parcels, harvest, drones, plan, "
+            "production (docs/farmers.md)",
+            params=("insight", "agriProvince", "agriDistrict", "agriCrop", "weeks", "at"),
+            ok={"200": _ok("The insight", _json("AgriAnswer"))},
+            errors=("404",),
+        ),
+        _operation(
+            "POST",
+            "/agri/refresh",
+            "Farmers",
+            "Rebuild the farmer-insight snapshot of the tenant now",
+            ok={"200": _ok("What the new snapshot holds", _json("AgriSnapshot"))},
+            errors=("404", "415"),
         ),
         _operation(
             "POST",

@@ -157,6 +157,40 @@ SCHEMAS: dict[str, Any] = {
         "dimensions",
         "provinces",
     ),
+    "AgriSnapshot": obj(
+        "A farmer-insight snapshot: when it was taken (Asia/Bangkok), how long it took, "
+        "its rows per table",
+        {
+            "takenAt": STR,
+            "buildSeconds": {"type": "number"},
+            "rows": {"type": "object", "additionalProperties": INT},
+        },
+        "takenAt",
+        "rows",
+    ),
+    "AgriIndex": obj(
+        "The farmer insights, and the snapshot they read (null before the first)",
+        {
+            "insights": array(obj("", {"name": STR, "th": STR, "en": STR}, "name")),
+            "snapshot": {"anyOf": [schema("AgriSnapshot"), {"type": "null"}]},
+        },
+        "insights",
+    ),
+    "AgriAnswer": obj(
+        "One insight's answer: what was asked, when its data was taken, and the insight's "
+        "own members (docs/farmers.md)",
+        {
+            "insight": STR,
+            "takenAt": {"type": ["string", "null"]},
+            "now": STR,
+            "province": {"type": ["string", "null"]},
+            "district": {"type": ["string", "null"]},
+            "crop": {"type": ["string", "null"]},
+        },
+        "insight",
+        "now",
+        additionalProperties=True,
+    ),
     "KpiComputation": obj(
         "What a recomputation wrote",
         {"values": {**INT, "description": "KPI values (history instances)"}, "kpis": INT},

@@ -15,7 +15,8 @@ and dataModel.UnmannedAerialVehicle schemas):
 - ``AgriParcelOperation``: ``hasAgriParcel``, ``operationType`` (fertiliser, inspection,
   pesticide, water, other = harvest), ``description``, ``plannedStartAt``,
   ``plannedEndAt``, ``startedAt``, ``endedAt``, ``status``, ``result``, ``quantity``
-  ("KGM" or "LTR"), ``workRecord`` (the DroneSprayingJob that did it).
+  ("KGM" or "LTR"), ``workRecord`` (the DroneSprayingJob that did it). Drone-able work
+  of the ``BOOKED_DAYS`` after the sandbox's end is booked: status "planned", no start.
 - ``UnmannedAerialVehicle``: ``operationMode`` (vlos, automated), ``flightStatus``
   (flight, stop), ``workStatus`` (work, finish, stop).
 - ``WeatherObserved``: hourly ``temperature`` ("CEL"), ``relativeHumidity`` (0-1),
@@ -23,7 +24,9 @@ and dataModel.UnmannedAerialVehicle schemas):
 
 Project extensions: on AgriParcel ``areaRai`` (1 rai = 1,600 m²), ``expectedHarvestAt``
 or, once harvested, ``harvestedAt`` (DateTime); on UnmannedAerialVehicle
-``tankCapacity`` ("LTR") and ``community``; the types
+``tankCapacity`` ("LTR"), ``community`` and ``dailyCapacityRai`` (rai it can spray in a
+working day: ``RAI_DAY_BASE`` + ``RAI_DAY_PER_LITRE`` per litre of tank, a sandbox
+assumption: a bigger tank stops less often to refill); the types
 - ``DroneSprayingJob``: ``hasAgriParcel``, ``refUnmannedAerialVehicle``,
   ``refAgriParcelOperation``, ``pilot`` (a pseudonymous code, never a person's name),
   ``areaRai``, ``product``, ``dose`` and ``doseUnit`` (per rai), ``feePerRai`` and
@@ -45,12 +48,15 @@ Facts (``city-facts.md`` unless said otherwise):
   harvest, glutinous paddy 13.8-13.9 THB/kg, cassava root 2.95-3.03 THB/kg, maize
   (14.5 % moisture) 11.4-11.6 THB/kg. Prices dip at harvest. Wholesale (Talaad Thai,
   Department of Internal Trade daily prices) above farm-gate by a margin that is a
-  sandbox assumption (8-15 %).
+  sandbox assumption (8-15 %). Sugarcane is paid per tonne at 10 CCS, one price a
+  crushing season (initial prices of the Office of the Cane and Sugar Board, roughly
+  1,000-1,400 THB per tonne in 2022-2024): the sandbox uses 1.2 THB/kg, not traded
+  wholesale.
 - Drones: "1 Tambon 1 Digital" communities; spraying takes ~2 min per rai; fees of
   40-80 THB per rai are typical (brief of issue 5). Fertiliser and pesticide rates
   (``data/agri-operations.csv``) are approximate Rice Department and Department of
   Agriculture recommendations.
-- Weather: monthly normals per province (``data/agri-climate.csv``) approximate the
+- Weather: monthly normals per province (``isanhub.insight.agri.normals``) approximate the
   Thai Meteorological Department's 1991-2020 climatological normals, rounded; rainy
   season May-Oct with afternoon storms, dry Nov-Apr (Phuket wet until November).
 """
@@ -67,10 +73,11 @@ from functools import cache
 from importlib import resources
 
 from isanhub.demo.item import Item, Series, base, entity_id, near, prop, rel, when
-from isanhub.demo.patterns import DAY, HOUR, Noise, local_date, local_hour, local_midnight
+from isanhub.demo.patterns import DAY, HOUR, Clock, Noise, local_date, local_hour, local_midnight
 from isanhub.demo.patterns import seasonal as bump
 from isanhub.demo.places import District, Province
 from isanhub.demo.sandbox import Context
+from isanhub.insight.agri import normals
 
 RAI_M2 = 1600
 
@@ -124,6 +131,8 @@ SOILS = {"khon-kaen": ("Sand, Loamy", "Loam, Sandy", "Loam"),
 FARMS_PER_DISTRICT = {"khon-kaen": 3, "nakhon-ratchasima": 3}
 DRONES = {"khon-kaen": 20}  #: 3 elsewhere
 DRONE_SHARE = {"khon-kaen": 0.6}  #: of drone-able work done by drone; 0.35 elsewhere
+BOOKED_DAYS = 14  #: drone-able work booked ahead of the sandbox's end
+RAI_DAY_BASE, RAI_DAY_PER_LITRE = 60, 4  #: dailyCapacityRai: 100 rai (10 L) to 220 (40 L)
 WEATHER_ATTRS = (("temperature", "CEL"), ("relativeHumidity", None), ("precipitation", "MMT"),
                  ("windSpeed", "MTS"))  # fmt: skip
 WEATHER_DISTRICTS = {"khon-kaen": ("4001", "4005", "4007", "4010", "4012", "4009")}
@@ -134,11 +143,15 @@ PRICES = {
     "rd6": ("glutinous paddy, 15 % moisture", 13.85, 0.04, 315, 25),
     "cassava": ("fresh root, 25 % starch", 3.02, 0.05, 32, 40),
     "maize": ("feed maize, 14.5 % moisture", 11.6, 0.03, 258, 25),
+    # one price per crushing season, no harvest dip; sold to the mills, never wholesale
+    "sugarcane": ("cane at 10 CCS, delivered to the mill", 1.2, 0.0, 1, 30),
 }
-FARM_GATE = {"khon-kaen": {"kdml105": 1.0, "rd6": 1.0, "cassava": 1.0, "maize": 1.0},
-             "nakhon-ratchasima": {"kdml105": 0.99, "rd6": 0.99, "cassava": 1.0, "maize": 1.0},
+FARM_GATE = {"khon-kaen": {"kdml105": 1.0, "rd6": 1.0, "cassava": 1.0, "maize": 1.0,
+                           "sugarcane": 1.0},
+             "nakhon-ratchasima": {"kdml105": 0.99, "rd6": 0.99, "cassava": 1.0, "maize": 1.0,
+                                   "sugarcane": 1.0},
              "chiang-mai": {"rd6": 1.0, "kdml105": 0.99, "maize": 0.99},
-             "chon-buri": {"cassava": 1.01}}  # fmt: skip
+             "chon-buri": {"cassava": 1.01, "sugarcane": 1.0}}  # fmt: skip
 WHOLESALE = {"kdml105": 1.12, "rd6": 1.10, "cassava": 1.15, "maize": 1.08}
 OAE, DIT = "https://www.oae.go.th", "https://www.dit.go.th"
 #: Talaad Thai, the national wholesale market (Khlong Luang, Pathum Thani): outside
@@ -310,10 +323,12 @@ def _nearest(rng: random.Random, drones: list[Drone], d: District) -> Drone:
 
 
 def _work(ctx: Context, parcels: list[Parcel], drones: list[Drone]) -> Iterator[Item]:
-    """Parcel operations and drone jobs whose start falls in the window."""
+    """Parcel operations and drone jobs whose start falls in the window, and the
+    drone-able operations booked for the ``BOOKED_DAYS`` after it (not started yet)."""
     start, now = ctx.clock.start, int(ctx.clock.after.timestamp())
+    ahead = now + BOOKED_DAYS * DAY
     share = DRONE_SHARE.get(ctx.province.key, 0.35)
-    years = range(local_date(start).year - 1, local_date(now).year + 1)
+    years = range(local_date(start).year - 1, local_date(ahead).year + 1)
     for p in parcels:
         for year in years:
             for key, t, row in _schedule(p, year):
@@ -321,7 +336,8 @@ def _work(ctx: Context, parcels: list[Parcel], drones: list[Drone]) -> Iterator[
                 hours = (r.randint(2, 6) if row is None else r.randint(4, 16)) * 15 * 60
                 by_drone = row is not None and row["by_drone"] == "1" and r.random() < share
                 job_rng = p.noise.rng("job", key)
-                if not start <= t < now:
+                booked = now <= t < ahead and row is not None and row["by_drone"] == "1"
+                if not (start <= t < now or booked):
                     continue
                 kind = "inspection" if row is None else row["operation_type"]
                 text_en = row["product_en"] if row else "field inspection"
@@ -338,6 +354,9 @@ def _work(ctx: Context, parcels: list[Parcel], drones: list[Drone]) -> Iterator[
                 if row and row["quantity_per_rai"]:
                     qty = float(row["quantity_per_rai"]) * p.rai
                     e["quantity"] = prop(round(qty, 3), row["quantity_unit"])
+                if booked:  # who will fly it is not known yet
+                    yield Item(e | {"status": prop("planned")})
+                    continue
                 if by_drone and drones:
                     drone = _nearest(job_rng, drones, p.district)
                     job = _job(ctx, p, drone, oid, t, row or {}, job_rng)
@@ -399,16 +418,16 @@ def _drone_item(ctx: Context, drone: Drone) -> Item:
         "operationMode": prop(rng.choices(("automated", "vlos"), (7, 3))[0]),
         "flightStatus": prop("flight" if flying else "stop"),
         "workStatus": prop("work" if flying else "finish" if done_today else "stop"),
-        "tankCapacity": prop(rng.choice((10, 16, 20, 30, 40)), "LTR"),
+        "tankCapacity": prop(tank := rng.choice((10, 16, 20, 30, 40)), "LTR"),
         "community": prop(f"1 Tambon 1 Digital, {d.name_en}"),
+        "dailyCapacityRai": prop(RAI_DAY_BASE + RAI_DAY_PER_LITRE * tank),
     }  # fmt: skip
     return Item(e)
 
 
-@cache
 def climate(province: str) -> list[dict[str, float]]:
-    rows = [r for r in _table("agri-climate.csv") if r["province"] == province]
-    return [{k: float(v) for k, v in r.items() if k != "province"} for r in rows]
+    """The province's monthly normals: the farmer insight's facts, so both agree."""
+    return normals.monthly(province)
 
 
 def _normal(province: str, day: date, what: str) -> float:
@@ -484,6 +503,60 @@ def _weather(ctx: Context) -> Iterator[Item]:
         yield item
 
 
+FORECAST_DAYS = 7
+
+
+def _forecasts(ctx: Context) -> Iterator[Item]:
+    """A 7-day forecast per agro-weather station, issued at the window's end: one
+    ``WeatherForecast`` (SDM dataModel.Weather) per local day from tomorrow, id
+    ``...:agromet-d<lead day>`` so a later run replaces it. Attributes: ``dateIssued``,
+    ``validFrom`` and ``validTo`` (local midnights, DateTime), ``precipitation`` (mm in
+    the day, "MMT"), ``precipitationProbability`` (0-1) and ``dayMaximum`` /
+    ``dayMinimum`` as plain numbers in °C ("CEL"): SDM makes those two objects
+    ({temperature, feelsLikeTemperature, relativeHumidity}); a number is what the
+    farmer insight reads and what a forecast page shows.
+
+    The sandbox's future is known (``weather_day`` draws any day from the normals), so a
+    forecast is that day blurred by a skill that falls with the lead time, towards the
+    climatological rain frequency and mean: it agrees with the normals and, days later,
+    with what the stations observe."""
+    codes = WEATHER_DISTRICTS.get(ctx.province.key, (ctx.districts[0].code,))
+    issued = int(ctx.clock.after.timestamp())
+    first = local_date(issued) + timedelta(days=1)
+    for d in (x for x in ctx.districts if x.code in codes):
+        noise = ctx.noise("weather", d.code)
+        r = ctx.noise("forecast", d.code).rng("issue", local_date(issued))
+        for n in range(FORECAST_DAYS):
+            day = first + timedelta(days=n)
+            hours = weather_day(ctx.province.key, noise, day)
+            truth = sum(h[2] for h in hours)
+            skill = 0.9 - 0.1 * n  # a day-7 forecast is little better than climate
+            normal = climate(ctx.province.key)[day.month - 1]
+            share = normal["rain_days"] / 30.44
+            p = skill * (0.85 if truth > 0 else 0.05) + (1 - skill) * share
+            p = min(0.98, max(0.02, p + r.uniform(-0.08, 0.08)))
+            mm = skill * truth + (1 - skill) * normal["rain_mm"] / 30.44
+            mm *= math.exp(r.gauss(0, 0.3 + 0.05 * n))
+            temps = [h[0] for h in hours]
+            e = base("WeatherForecast", entity_id("WeatherForecast", d, f"agromet-d{n + 1}"), d,
+                     f"พยากรณ์อากาศเกษตร {d.name_th} {day:%d/%m}",
+                     f"Agro-weather forecast, {d.name_en}, {day:%d %b}")  # fmt: skip
+            e |= {
+                "dateIssued": when(issued), "validFrom": when(local_midnight(day)),
+                "validTo": when(local_midnight(day + timedelta(days=1))),
+                "precipitation": prop(round(mm, 1), "MMT"),
+                "precipitationProbability": prop(round(p, 2)),
+                "dayMaximum": prop(round(max(temps) + r.gauss(0, 0.5 + 0.1 * n), 1), "CEL"),
+                "dayMinimum": prop(round(min(temps) + r.gauss(0, 0.5 + 0.1 * n), 1), "CEL"),
+            }  # fmt: skip
+            yield Item(e)
+
+
+#: days of prices, more than the sandbox's window: three years (one leap day), so that
+#: price insights can compare with last year and backtest a seasonal model on two years
+PRICE_DAYS = 3 * 365 + 1
+
+
 def price_at(noise: Noise, commodity: str, t: int, factor: float) -> float:
     _grade, level, dip, peak, width = PRICES[commodity]
     doy = local_date(t).timetuple().tm_yday
@@ -495,8 +568,8 @@ def _prices(ctx: Context) -> Iterator[Item]:
     key = ctx.province.key
     markets = [(ctx.districts[0], c, "farmGate", f) for c, f in FARM_GATE.get(key, {}).items()]
     if key == "khon-kaen":
-        markets += [(TALAAD_THAI, c, "wholesale", WHOLESALE[c]) for c in PRICES]
-    days = ctx.clock.days_list
+        markets += [(TALAAD_THAI, c, "wholesale", f) for c, f in WHOLESALE.items()]
+    days = Clock(ctx.clock.end, max(ctx.clock.days, PRICE_DAYS)).days_list
     for d, commodity, kind, factor in markets:
         trend = ctx.noise("price", commodity)  # farm-gate and wholesale move together
         own = ctx.noise("price", commodity, kind)
@@ -528,4 +601,5 @@ def generate(ctx: Context) -> Iterator[Item]:
     for drone in drones:
         yield _drone_item(ctx, drone)
     yield from _weather(ctx)
+    yield from _forecasts(ctx)
     yield from _prices(ctx)

@@ -40,6 +40,7 @@ from isanhub.ingest.mapping import (
     Mapping,
     converter,
     id_maker,
+    object_maker,
     time_parser,
     to_number,
 )
@@ -194,7 +195,13 @@ class FileImport:
         self.parse_time = time_parser(m.time) if m.time else None
         self.loc_idx = (index[m.location[0]], index[m.location[1]]) if m.location else None
         self.geo_idx = index[GEOMETRY] if use_geometry else -1
-        self.attrs = [(a, index[a.column], converter(a)) for a in m.attributes]
+        # a relationship's object may take several cells: its converter reads the whole row
+        self.attrs = [
+            (a, index[a.column], converter(a))
+            if a.kind != "relationship"
+            else (a, index[a.column], object_maker(a, index, m.missing))
+            for a in m.attributes
+        ]
         self.history = [x for x in self.attrs if x[0].history]
         self.state = [x for x in self.attrs if not x[0].history]
         self.report.history = [a.name for a, _, _ in self.history]
@@ -267,7 +274,10 @@ class FileImport:
         time_idx, parse_time = self.time_idx, self.parse_time
         time_col = self.mapping.time.column if self.mapping.time else None
         history = [(a.column, a.required, i, conv) for a, i, conv in self.history]
-        state = [(a.name, a.unit, a.column, a.required, i, conv) for a, i, conv in self.state]
+        state = [
+            (a.name, a.unit, a.column, a.required, i, conv, a.kind == "relationship")
+            for a, i, conv in self.state
+        ]
         located = self.loc_idx is not None or self.geo_idx >= 0
         width = len(history)
         spill = None if report.dry_run else self._spill()
@@ -330,18 +340,23 @@ class FileImport:
             latest = t >= g.t
             if latest:
                 g.t = t
-            for name, unit, column, required, i, conv in state:
+            for name, unit, column, required, i, conv, rel in state:
                 cell = cells[i]
                 value = None
                 if cell is not None and not (type(cell) is str and cell in missing):
                     try:
-                        value = conv(cell)
+                        value = conv(cells) if rel else conv(cell)
+                    except IdError as exc:  # a relationship: the template's cell at fault
+                        report.error(pos, exc.column, exc.value, str(exc))
+                        continue
                     except ValueError as exc:
                         report.error(pos, column, cell, str(exc))
                         continue
                 if value is not None:
                     if latest:
-                        g.state[name] = _prop(value, unit)
+                        g.state[name] = (
+                            {"type": "Relationship", "object": value} if rel else _prop(value, unit)
+                        )
                 elif required:
                     report.error(pos, column, cell, "a value is required")
             if located and (loc := self._location(pos, cells)) is not None and latest:

@@ -8,6 +8,7 @@ A mapping is a small TOML (or JSON) document; docs/import.md describes it for us
     location = { lat = "lat", lon = "lon" }             # optional
     [attributes]
     pm25 = { column = "PM2.5", type = "number", unit = "GQ" }
+    refDevice = { column = "sensor", type = "relationship", object = "urn:ngsi-ld:Device:{sensor}" }
     [static]
     dataProvider = "Khon Kaen Municipality"
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
@@ -34,7 +35,7 @@ from isanhub.core.model import ATTR_TYPES, ENTITY_RESERVED, check_name, expand_i
 from isanhub.core.termmap import core_term_map
 from isanhub.ingest.items import iso
 
-KINDS = ("number", "integer", "text", "boolean", "datetime", "json")
+KINDS = ("number", "integer", "text", "boolean", "datetime", "json", "relationship")
 #: Thailand keeps UTC+7 all year (no daylight saving): a fixed offset is exact and fast
 BANGKOK = timezone(timedelta(hours=7), "Asia/Bangkok")
 DEFAULT_MISSING = ("", "NA", "N/A", "n/a", "-", "null", "NULL")
@@ -80,6 +81,15 @@ class Attribute:
     history: bool = False  #: with a time column: each row's value is recorded
     #: datetime attributes: how the cells are written (format, zone, era); None otherwise
     time: TimeSpec | None = None
+    #: relationship attributes: the object's template, filled like the id template
+    #: (None: the cell itself is the object's URI)
+    object: str | None = None
+
+    def object_columns(self) -> list[str]:
+        """The columns a relationship's object is made of, in template order."""
+        if self.kind != "relationship":
+            return []
+        return [self.column] if self.object is None else _PLACEHOLDER.findall(self.object)
 
 
 @dataclass(frozen=True)
@@ -116,7 +126,9 @@ class Mapping:
             cols.append(self.time.column)
         if self.location:
             cols.extend(self.location)
-        cols.extend(a.column for a in self.attributes)
+        for a in self.attributes:
+            cols.append(a.column)
+            cols.extend(a.object_columns())  # checked against the header like the id's
         return list(dict.fromkeys(cols))
 
     def require_table(self) -> None:
@@ -216,11 +228,13 @@ class _Checker:
         except BadRequestData as exc:
             self.bad(where, exc.detail)
 
-    def template(self, template: str) -> None:
+    def template(self, template: str, where: str = "id") -> None:
+        """An id template, or a relationship's object template (the same rules: both are
+        filled by id_maker)."""
         if not _PLACEHOLDER.search(template) and "{" in template:
-            self.bad("id", "unbalanced { } in the id template")
+            self.bad(where, f"unbalanced {{ }} in the {where} template")
         elif not is_uri(_PLACEHOLDER.sub("x", template)):
-            self.bad("id", f"{template!r} does not make URIs (e.g. urn:ngsi-ld:Type:{{column}})")
+            self.bad(where, f"{template!r} does not make URIs (e.g. urn:ngsi-ld:Type:{{column}})")
 
     def time(self, raw: Any) -> TimeSpec | None:
         if raw is None:
@@ -289,14 +303,19 @@ class _Checker:
             if not isinstance(spec, dict):
                 self.bad(where, "must be a table {column = ..., type = ...}")
                 continue
-            known = {"column", "type", "unit", "required", "optional", "history"}
+            known = {"column", "type", "unit", "required", "optional", "history", "object"}
             known |= _TIME_KEYS
             for key in sorted(set(spec) - known):
                 self.bad(f"{where}.{key}", f"unknown key (known: {', '.join(sorted(known))})")
-            column = spec.get("column", name)
             kind = spec.get("type", "text")
             if kind not in KINDS:
                 self.bad(f"{where}.type", f"{kind!r} is not one of {', '.join(KINDS)}")
+            template = self.object_template(spec, kind, where)
+            column = spec.get("column", name)
+            if template is not None and "column" not in spec:
+                # refAgriCrop = {type = "relationship", object = "urn:...:{crop}"} reads crop
+                placeholders = _PLACEHOLDER.findall(template)
+                column = placeholders[0] if len(placeholders) == 1 else column
             unit = spec.get("unit")
             if unit is not None and (not isinstance(unit, str) or not _UNIT.match(unit)):
                 self.bad(f"{where}.unit", f"{unit!r} is not a UN/CEFACT code (e.g. GQ, CEL)")
@@ -315,8 +334,28 @@ class _Checker:
             else:
                 for key in sorted(_TIME_KEYS & set(spec)):
                     self.bad(f"{where}.{key}", "only for datetime attributes")
-            out.append(Attribute(name, column, kind, unit, required, history and timed, spec_time))
+            if kind == "relationship":
+                # a Relationship is the entity's current link (a job's drone), not a
+                # measurement: it has no unit and no history, like a station's name
+                if unit is not None:
+                    self.bad(f"{where}.unit", "a relationship has no unit")
+                if flags.get("history"):
+                    self.bad(f"{where}.history", "a relationship is current state, not history")
+                history = False
+            history = history and timed
+            out.append(Attribute(name, column, kind, unit, required, history, spec_time, template))
         return out
+
+    def object_template(self, spec: dict[str, Any], kind: Any, where: str) -> str | None:
+        if "object" not in spec:
+            return None
+        if kind != "relationship":
+            self.bad(f"{where}.object", 'only for relationship attributes (type = "relationship")')
+            return None
+        template = self.text(spec, "object", f"{where}.")
+        if template is not None:
+            self.template(template, f"{where}.object")
+        return template
 
     def static(self, raw: Any) -> dict[str, Any]:
         if not isinstance(raw, dict):
@@ -465,7 +504,10 @@ def datetime_value(spec: TimeSpec) -> Callable[[Any], Any]:
 
 
 def converter(attr: Attribute) -> Callable[[Any], Any]:
-    """The converter of an attribute's cells."""
+    """The converter of an attribute's cells (not of relationships: their object may take
+    several cells of the row, see object_maker)."""
+    if attr.kind == "relationship":
+        raise TypeError(f"{attr.name}: a relationship's object is made by object_maker")
     if attr.kind == "datetime":
         return datetime_value(attr.time or TimeSpec(attr.column))
     return {
@@ -506,11 +548,12 @@ class IdError(ValueError):
 
 
 def id_maker(
-    template: str, columns: list[str], missing: frozenset[Any] = frozenset()
+    template: str, columns: list[str], missing: frozenset[Any] = frozenset(), what: str = "id"
 ) -> Callable[[tuple[Any, ...]], str]:
     """A function from the cells of ``columns`` (the template's placeholders, in order) to
-    the entity id; IdError when a cell is empty (None), one of the ``missing`` texts
-    (trimmed: " NA" means no value too) or gives an empty slug."""
+    the entity id (``what``: or a relationship's object); IdError when a cell is empty
+    (None), one of the ``missing`` texts (trimmed: " NA" means no value too) or gives an
+    empty slug."""
     pieces = _PLACEHOLDER.split(template)  # literal, column, literal, column, ..., literal
 
     def make(cells: tuple[Any, ...]) -> str:
@@ -520,14 +563,76 @@ def id_maker(
                 isinstance(cell, str) and (cell in missing or cell.strip() in missing)
             ):
                 shown = cell if cell and cell.strip() else None
-                raise IdError(f"no value for the id in column {columns[n]!r}", columns[n], shown)
+                raise IdError(
+                    f"no value for the {what} in column {columns[n]!r}", columns[n], shown
+                )
             part = slug(cell)
             if not part:
                 raise IdError(
-                    f"no usable text for the id from column {columns[n]!r}", columns[n], cell
+                    f"no usable text for the {what} from column {columns[n]!r}", columns[n], cell
                 )
             out.append(part)
             out.append(pieces[2 * n + 2])
         return "".join(out)
 
     return make
+
+
+def object_maker(
+    attr: Attribute, index: dict[str, int], missing: frozenset[Any] = frozenset()
+) -> Callable[[Sequence[Any]], str | None]:
+    """The converter of a relationship attribute: from a whole row (``index``: column ->
+    position in it) to the object's URI. None when the attribute's own cell has no value
+    (also " NA": a missing text with spaces around it, as for ids): the attribute is left
+    out. IdError (a ValueError naming the column and cell at fault) when the object cannot
+    be made: a template cell without a value or a slug, a cell that is not a URI."""
+    own = index[attr.column]
+    columns = attr.object_columns()
+    at = [index[c] for c in columns]
+    make = id_maker(attr.object or "", columns, missing, "object")
+    cache: dict[Any, str] = {}  # a file names the same few drones and parcels again and again
+
+    def blank(cell: Any) -> bool:
+        return cell is None or (
+            isinstance(cell, str) and (cell in missing or cell.strip() in missing)
+        )
+
+    def scalar(n: int, cell: Any) -> None:
+        # a JSON cell of a GeoJSON property (a list, an object) names nothing
+        if not isinstance(cell, str | int | float | date) or isinstance(cell, bool):
+            raise IdError("not text or a number", columns[n], str(cell))
+
+    def direct(cells: Sequence[Any]) -> str | None:
+        cell = cells[own]
+        if blank(cell):
+            return None
+        scalar(0, cell)
+        uri = to_text(cell) or ""
+        if not is_uri(uri):
+            raise IdError(
+                "not a URI (write urn:ngsi-ld:Type:code, or give object = "
+                '"urn:ngsi-ld:Type:{column}" in the mapping)',
+                attr.column,
+                cell,
+            )
+        return uri
+
+    def templated(cells: Sequence[Any]) -> str | None:
+        if blank(cells[own]):
+            return None
+        key = tuple(cells[i] for i in at)
+        for n, cell in enumerate(key):  # first: a cached True must not pass for a 1
+            if not blank(cell):
+                scalar(n, cell)
+        uri = cache.get(key)
+        if uri is not None:
+            return uri
+        uri = make(key)
+        if not is_uri(uri):  # a template that makes URIs can still make one too long
+            raise IdError(f"the object {uri[:80]!r} is not a URI", attr.column, cells[own])
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[key] = uri
+        return uri
+
+    return direct if attr.object is None else templated

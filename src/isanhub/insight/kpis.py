@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import Any
 
+from isanhub.insight.agri.production import scorecard_income
 from isanhub.insight.citydata import DAY_US, ProvinceData
 from isanhub.store.history import to_us
 
@@ -316,6 +317,13 @@ KPIS: tuple[Kpi, ...] = (
         "higher", "ecommerce-gmv at T against ecommerce-gmv 30 days earlier", _gmv_growth),
     Kpi("active-shops", "economy", "Local shops selling", "ร้านค้าที่มียอดขาย", "%", "P1", "higher",
         "share of shops with at least one order in the 30 days before T", _active_shops),
+    # farmland is a current state (parcels, their crops and stages): computed for the last
+    # day only, its history builds as it is recomputed (agri/production.py)
+    Kpi("crop-income", "economy", "Estimated crop income this season",
+        "รายได้จากพืชผลโดยประมาณ ฤดูกาลนี้", "THB million", None, "higher", "sum over the "
+        "season's parcels (a crop in the field, or planted in the 365 days before T) of rai × "
+        "typical yield per rai of the crop family × the latest farm-gate price of the crop in "
+        "the province (else of its family)", _last_day_only(scorecard_income)),
 )  # fmt: skip
 
 #: the windows longer than a day (see Kpi.window)
@@ -323,7 +331,7 @@ WINDOWS = {
     "road-deaths": 30, "digital-trained": 30, "digital-trained-rate": 30,
     "training-completion": 30, "resolution-days": 30, "resolved-in-week": 37,
     "open-reports": 30, "ecommerce-gmv": 30, "gmv-growth": 60, "active-shops": 30,
-    "streetlights-ok": 0, "health-facilities": 0, "elderly-care-ok": 0,
+    "streetlights-ok": 0, "health-facilities": 0, "elderly-care-ok": 0, "crop-income": 0,
 }  # fmt: skip
 KPIS = tuple(replace(k, window=WINDOWS.get(k.key, 1)) for k in KPIS)
 

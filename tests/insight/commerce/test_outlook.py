@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from isanhub.insight.commerce.forecast import Z80, naive
 from isanhub.insight.commerce.outlook import outlook, weekly_series
+from isanhub.insight.forecast import Z80, naive
 
 from . import connect, line
 

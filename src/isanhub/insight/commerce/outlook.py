@@ -34,7 +34,7 @@ from typing import Any
 import duckdb
 import numpy as np
 
-from isanhub.insight.commerce.forecast import SEASON, Forecast, mae, naive, smoothing
+from isanhub.insight.forecast import SEASON, Forecast, mae, naive, smoothing
 
 SERIES, MIN_WEEKS, RECENT_WEEKS, MIN_TRAIN = 10, 16, 26, 8
 WEEK = timedelta(weeks=1)

@@ -1,4 +1,4 @@
-"""Forecasts of short weekly unit series, pure numpy (used by outlook.py).
+"""Forecasts of short weekly series, pure numpy (commerce and agri outlook.py).
 
 Models (exponential smoothing, the usual choice for a few years of weekly sales):
 
@@ -24,6 +24,7 @@ ceil(h / 52) for the seasonal naive (each week of the year is its own yearly ran
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -51,28 +52,43 @@ def _rms(errors: Floats) -> float:
     return float(np.sqrt(np.mean(errors**2))) if errors.size else 0.0
 
 
+State = tuple[Floats, Floats, Floats]  #: level, trend, season (week × grid) of the grid
+
+
 def _run(
-    y: Floats, m: int, a: Floats, b: Floats, p: Floats, g: Floats
-) -> tuple[Floats, Floats, Floats, Floats]:
-    """One-step errors (grid × weeks) and final level, trend, season of every grid point."""
+    y: Floats, m: int, a: Floats, b: Floats, p: Floats, g: Floats, keep: Sequence[int]
+) -> tuple[Floats, dict[int, State]]:
+    """One-step errors (grid × weeks) and the state of every grid point after the first
+    ``o`` weeks, for each ``o`` in ``keep``."""
     size = len(a)
+    # weeks on the first axis, grid points on the second: each week reads and writes
+    # contiguous rows (half the time of columns); the arithmetic is unchanged
     if m:
         first = float(y[:m].mean())
         level = np.full(size, first)
         trend = np.full(size, (float(y[m : 2 * m].mean()) - first) / m)
-        season = np.tile(y[:m] - first, (size, 1))
+        season = np.tile((y[:m] - first)[:, None], (1, size))
     else:
-        level, trend, season = np.full(size, y[0]), np.zeros(size), np.zeros((size, 1))
-    errors = np.empty((size, len(y)))
+        level, trend, season = np.full(size, y[0]), np.zeros(size), np.zeros((1, size))
+    errors = np.empty((len(y), size))
+    states: dict[int, State] = {}
+    wanted = set(keep)
+    keep_a, keep_bp, keep_g = 1 - a, (1 - b) * p, 1 - g
     for t, value in enumerate(y):
-        s = season[:, t % m] if m else 0.0
-        errors[:, t] = value - (level + p * trend + s)
-        new_level = a * (value - s) + (1 - a) * (level + p * trend)
-        trend = b * (new_level - level) + (1 - b) * p * trend
+        if t in wanted:  # level and trend are replaced below, the season is updated in place
+            states[t] = (level, trend, season.copy())
+        s = season[t % m] if m else 0.0
+        fit = level + p * trend
+        errors[t] = value - (fit + s)
+        new_level = a * (value - s) + keep_a * fit
+        trend = b * (new_level - level) + keep_bp * trend
         if m:
-            season[:, t % m] = g * (value - new_level) + (1 - g) * s
+            season[t % m] = g * (value - new_level) + keep_g * s
         level = new_level
-    return errors, level, trend, season
+    states[len(y)] = (level, trend, season)
+    # contiguous grid × weeks, so that sums over weeks add in the same order as before
+    errors = np.ascontiguousarray(errors.T)
+    return errors, states
 
 
 def smoothing(history: Floats, horizon: int, seasonal: bool | None = None) -> Forecast:
@@ -80,19 +96,37 @@ def smoothing(history: Floats, horizon: int, seasonal: bool | None = None) -> Fo
     y = np.asarray(history, dtype=float)
     if seasonal is None:
         seasonal = len(y) >= 2 * SEASON
+    return smoothing_at(y, [len(y)], horizon, seasonal)[0]
+
+
+def smoothing_at(
+    history: Floats, origins: Sequence[int], horizon: int, seasonal: bool
+) -> list[Forecast]:
+    """``smoothing(history[:o], horizon, seasonal)`` for every origin ``o``, identical, from
+    one pass of the grid over the series (a backtest at many origins for the price of one
+    fit): the errors before ``o`` and the state after ``o`` weeks do not depend on later
+    weeks, and the start values depend only on the first two years (the first week), so
+    ``o`` must be at least 2 · SEASON when seasonal (1 otherwise)."""
+    y = np.asarray(history, dtype=float)
     m = SEASON if seasonal else 0
+    if any(not max(2 * m, 1) <= o <= len(y) for o in origins):
+        raise ValueError(f"origins must lie in [{max(2 * m, 1)}, {len(y)}]")
     axes = (_ALPHA, _BETA, _PHI, _GAMMA if seasonal else (0.0,))
     a, b, p, g = (axis.ravel() for axis in np.meshgrid(*axes, indexing="ij"))
-    errors, level, trend, season = _run(y, m, a, b, p, g)
+    errors, states = _run(y, m, a, b, p, g, origins)
     start = m if seasonal else 1  # the first year (first week) fitted itself
-    best = int(np.argmin((errors[:, start:] ** 2).sum(axis=1)))
     steps = np.arange(1, horizon + 1)
-    points = level[best] + np.cumsum(p[best] ** steps) * trend[best]
-    if seasonal:
-        points = points + season[best, (len(y) + steps - 1) % m]
-    spread = Z80 * _rms(errors[best, start:]) * np.sqrt(steps)
     method = "holt-winters" if seasonal else "damped-holt"
-    return Forecast(method, np.maximum(points, 0.0), spread)
+    squares, out = errors**2, []  # squared once for every origin; sums as in one fit
+    for o in origins:
+        level, trend, season = states[o]
+        best = int(np.argmin(squares[:, start:o].sum(axis=1)))
+        points = level[best] + np.cumsum(p[best] ** steps) * trend[best]
+        if seasonal:
+            points = points + season[(o + steps - 1) % m, best]
+        spread = Z80 * _rms(errors[best, start:o]) * np.sqrt(steps)
+        out.append(Forecast(method, np.maximum(points, 0.0), spread))
+    return out
 
 
 def naive(history: Floats, horizon: int) -> Forecast:
