@@ -13,7 +13,8 @@ from starlette.testclient import TestClient
 
 from conftest import make_settings
 from isanhub.api.app import create_app
-from isanhub.insight.agri.extract import build, local
+from isanhub.insight.agri.extract import build
+from isanhub.insight.agri.fields import local
 from isanhub.insight.agri.snapshot import Snapshot
 from isanhub.store.base import open_store
 

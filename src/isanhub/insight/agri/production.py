@@ -27,7 +27,8 @@ import pyarrow as pa
 
 from isanhub.insight.agri.ask import Ask
 from isanhub.insight.agri.crops import FACTS, names, parcels_sql
-from isanhub.insight.agri.extract import Fields, crop, local_us, parcel, price_rows
+from isanhub.insight.agri.fields import Fields, local_us
+from isanhub.insight.agri.rows import crop, parcel, price_rows
 from isanhub.insight.agri.snapshot import TABLES
 from isanhub.insight.citydata import DAY_US, ProvinceData
 
