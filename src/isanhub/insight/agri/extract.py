@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from isanhub.core.termmap import TermMap
-from isanhub.insight.agri.fields import EPOCH, BANGKOK, Fields
-from isanhub.insight.agri.rows import CURRENT, HISTORY, _series
+from isanhub.insight.agri.fields import BANGKOK, EPOCH, Fields
+from isanhub.insight.agri.rows import CURRENT, HISTORY, series
 from isanhub.insight.agri.snapshot import TABLES, Meta, Snapshot
 from isanhub.store.base import Query, Store
 from isanhub.store.temporal import TemporalQuery
@@ -99,7 +99,7 @@ async def _history(
                     timerel="between", time_at=start, end_time_at=stop,
                 ))  # fmt: skip
                 for te in got:
-                    values = {iris[k]: list(_series(v)) for k, v in te.attrs.items() if k in iris}
+                    values = {iris[k]: list(series(v)) for k, v in te.attrs.items() if k in iris}
                     if te.id in by_id:
                         yield by_id[te.id], values
                 start = stop

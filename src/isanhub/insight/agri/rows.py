@@ -114,7 +114,7 @@ CURRENT: dict[str, tuple[str, Callable[[Fields, Entity], dict[str, Any]]]] = {
 }
 
 
-def _series(insts: Iterable[dict[str, Any]]) -> Iterable[tuple[datetime, float]]:
+def series(insts: Iterable[dict[str, Any]]) -> Iterable[tuple[datetime, float]]:
     for inst in insts:
         value = inst.get("value")
         if isinstance(value, int | float) and not isinstance(value, bool):
