@@ -1,7 +1,7 @@
 """Farmer insight at the scale of a province's farmland (--quick: a tenth of it).
 
 1. Insights: a snapshot of 100,000 parcels on 26 districts, 10 years of daily prices
-   for 50 products (25 commodities, farm-gate and wholesale), hourly weather of 30
+   for 50 products (each farm-gate and wholesale: 100 series), hourly weather of 30
    stations over 10 years (2.6 million hours), 500 drones, 200,000 jobs, 400,000 parcel
    operations (5,000 due in the next two weeks), 30 river gauges, 7-day forecasts, is
    written as Parquet (numpy, seeded); then every insight is asked for the province
@@ -91,7 +91,7 @@ def tables(scale: float, seed: int = 7) -> dict[str, pa.Table]:
     })  # fmt: skip
     days = np.arange(np.datetime64(NOW.date()) - 365 * years, np.datetime64(NOW.date()))
     ids, commodity, crop, kind, at, price = [], [], [], [], [], []
-    for c in range(25):
+    for c in range(50):
         base = rng.uniform(2, 40)
         season = 1 + 0.08 * np.sin(2 * np.pi * np.arange(len(days)) / 365.25 + c)
         walk = np.exp(np.cumsum(rng.normal(0, 0.004, len(days))))
