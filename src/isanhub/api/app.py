@@ -246,6 +246,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                 with contextlib.suppress(asyncio.CancelledError):
                     await kpis
             await hub.notifier.close()
+            if hub.agri is not None:  # a snapshot build must not outlive the store
+                await hub.agri.aclose()
             await resolver.aclose()
             await store.close()
 

@@ -11,6 +11,7 @@ DuckDB runs in a worker thread, so the server keeps answering other requests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import logging
 import os
@@ -123,6 +124,16 @@ class Agri:
             return head | body
 
         return await asyncio.to_thread(run)
+
+    async def aclose(self) -> None:
+        """Stop builds under way (a half-built generation is never served) and close."""
+        for task in self._building.values():
+            task.cancel()
+        for task in self._building.values():
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._building.clear()
+        self.close()
 
     def close(self) -> None:
         for con in self._cons.values():
