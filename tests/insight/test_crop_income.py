@@ -21,8 +21,10 @@ from .test_scorecard import AT, CLOCK, T
 
 
 def test_crop_income_matches_an_independent_calculation(tmp_path: Any) -> None:
-    place = BY_KEY["khon-kaen"]
-    items = list(sandbox.generate(2026, CLOCK, [place], ["agriculture"]))
+    place, other = BY_KEY["khon-kaen"], BY_KEY["nakhon-ratchasima"]
+    # two provinces in one store: each KPI counts only its own parcels, though the
+    # parcels of both are read once and shared by the computation
+    items = list(sandbox.generate(2026, CLOCK, [place, other], ["agriculture"]))
     # no RD6 price: RD6 parcels take the latest farm-gate rice price (KDML105's)
     rd6 = [it for it in items if it.entity["type"] == "CropPrice"
            and it.entity["commodity"]["value"] == "rd6"]  # fmt: skip
@@ -33,18 +35,23 @@ def test_crop_income_matches_an_independent_calculation(tmp_path: Any) -> None:
     want = crop_income(items, T, "Khon Kaen")
     assert want is not None and want > 1  # THB million
     assert crop_income(without, T, "Khon Kaen") != pytest.approx(want)  # RD6 counts
-    area = next(a for a in scorecard.pilot_provinces() if a.key == "khon-kaen")
+    want_other = crop_income(items, T, "Nakhon Ratchasima")
+    assert want_other is not None and want_other != pytest.approx(want)
+    areas = {a.key: a for a in scorecard.pilot_provinces()}
 
-    async def run() -> dict[str, list[float | None]]:
+    async def run() -> tuple[dict[str, list[float | None]], dict[str, list[float | None]]]:
         store = open_store(f"sqlite:///{tmp_path / 'kpi.db'}")
         await store.open()
         try:
             assert not (await load(store, "", items)).errors
-            return await scorecard.values(store, "", area, AT, 3)
+            kk = await scorecard.values(store, "", areas["khon-kaen"], AT, 3)
+            return kk, await scorecard.values(store, "", areas["nakhon-ratchasima"], AT, 3)
         finally:
             await store.close()
 
-    got = asyncio.run(run())["crop-income"]
+    values, others = asyncio.run(run())
+    assert others["crop-income"][2] == pytest.approx(want_other, rel=1e-9)
+    got = values["crop-income"]
     # a current state: the last day only (its history builds as it is recomputed)
     assert got[:2] == [None, None]
     assert got[2] == pytest.approx(want, rel=1e-9)

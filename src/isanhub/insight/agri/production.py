@@ -31,6 +31,7 @@ from isanhub.insight.agri.fields import Fields, local_us
 from isanhub.insight.agri.rows import crop, parcel, price_rows
 from isanhub.insight.agri.snapshot import TABLES
 from isanhub.insight.citydata import DAY_US, ProvinceData
+from isanhub.store.base import Query
 
 SEASON_DAYS = 365
 _FAMILIES = ", ".join(f"'{f}'" for f in FACTS)  # constants of crops.py, not input
@@ -170,6 +171,35 @@ def province_income(con: duckdb.DuckDBPyConnection, now: datetime, province: str
     return None if got is None or got[0] is None else float(got[0])
 
 
+#: the parcels of every province as of one computation: (store, tenant, T, table); the
+#: store itself is held, so that another store can never be taken for it
+_PARCELS: list[tuple[Any, str, int, pa.Table]] = []
+
+
+async def _all_parcels(d: ProvinceData, f: Fields) -> pa.Table:
+    """Every parcel of the tenant as a table, read once per computation and shared by its
+    provinces (columnar: 100,000 parcels stay a few MB between computations). Why not
+    ``d.entities``: paging a query filtered by province decodes every entity before each
+    page's offset again (35.7 s for 100,000 parcels); paging by type alone reads each
+    once (2.3 s)."""
+    for store, tenant, end, table in _PARCELS:
+        if store is d.store and tenant == d.tenant and end == d.end_us:
+            return table
+    pages: list[pa.Table] = []
+    types = [frozenset([f.terms.expand_type("AgriParcel")])]
+    read = 0
+    while True:
+        q = Query(types=types, limit=1000, offset=read)
+        page = (await d.store.query(d.tenant, q)).entities
+        pages.append(pa.Table.from_pylist([parcel(f, e) for e in page], schema=TABLES["parcels"]))
+        read += len(page)
+        if len(page) < 1000:
+            break
+    got = pa.concat_tables(pages)
+    _PARCELS[:] = [(d.store, d.tenant, d.end_us, got)]  # the previous computation is done
+    return got
+
+
 async def scorecard_income(d: ProvinceData) -> float | None:
     """The scorecard's crop-income (THB million) as of the end of ``d``'s window: the same
     calculation over the province's entities in the store, put in an in-memory DuckDB
@@ -177,8 +207,8 @@ async def scorecard_income(d: ProvinceData) -> float | None:
     are a current state: read once per computation, for the last day only. The price is
     the mean farm-gate price of its latest day with data before T."""
     f = Fields(d.terms)
-    parcels = [parcel(f, e) for e in await d.entities("AgriParcel")]
-    if not parcels:
+    parcels = await _all_parcels(d, f)
+    if parcels.num_rows == 0:
         return None
     daily = await d.daily("CropPrice", "price")
     start = d.end_us - d.days * DAY_US
@@ -194,7 +224,9 @@ async def scorecard_income(d: ProvinceData) -> float | None:
     }  # fmt: skip
     con = duckdb.connect()
     for name, schema in TABLES.items():
-        con.register(f"_{name}", pa.Table.from_pylist(tables.get(name, []), schema=schema))
+        rows = tables.get(name, [])
+        table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist(rows, schema=schema)
+        con.register(f"_{name}", table)
         con.execute(f"CREATE VIEW {name} AS SELECT * FROM _{name}")
     try:
         income = province_income(con, local_us(d.end_us), d.region)
