@@ -13,7 +13,7 @@ The tenant is the NGSILD-Tenant header.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -24,7 +24,6 @@ from isanhub.api.hub import Hub
 from isanhub.core.errors import BadRequestData, ResourceNotFound, UnsupportedMediaType
 
 MAX_TEXT = 200  #: longest province, district or crop accepted
-_BANGKOK = timedelta(hours=7)
 
 
 def _agri(hub: Hub) -> Any:
@@ -48,12 +47,12 @@ def _at(request: Request) -> datetime | None:
     value = request.query_params.get("at")
     if not value:
         return None
+    from isanhub.insight.agri.fields import asked
+
     try:
-        at = datetime.fromisoformat(value)
+        at = asked(value)  # as local Asia/Bangkok time, like the snapshot
     except ValueError:
         raise BadRequestData(f"at must be a date or time (ISO 8601), not {value!r}") from None
-    if at.tzinfo is not None:  # as local Asia/Bangkok time, like the snapshot
-        at = (at - at.utcoffset() + _BANGKOK).replace(tzinfo=None)  # type: ignore[operator]
     if not 1900 <= at.year <= 2200:
         raise BadRequestData("at must be between the years 1900 and 2200")
     return at

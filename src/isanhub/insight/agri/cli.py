@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from typing import Any
 
 import orjson
@@ -50,7 +49,7 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:  # 
     p.add_argument("--district", help='English name, e.g. "Chum Phae" / อำเภอ')
     p.add_argument("--crop", help="rice, cassava, sugarcane, maize or a crop id / พืช")
     p.add_argument("--weeks", type=int, default=8, help="horizon of outlooks and plans (8)")
-    p.add_argument("--at", type=datetime.fromisoformat,
+    p.add_argument("--at", type=_time,
                    help="the local date or time that counts as now (default: the snapshot's)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="print the API's JSON answer")
     p.add_argument("--rows", type=int, default=20, help="rows per table in text (20)")
@@ -59,6 +58,17 @@ def add_parser(sub: argparse._SubParsersAction, defaults: Settings) -> None:  # 
     p.add_argument("--db", help=f"database URL [env ISANHUB_DB] (default {defaults.db})")
     p.add_argument("--agri", help="snapshot folder [env ISANHUB_AGRI]")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _time(text: str) -> Any:
+    from isanhub.insight.agri.fields import asked  # shapely loads only for an agri command
+
+    try:
+        return asked(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date or time: {text!r} (e.g. 2026-11-24 or 2026-11-24T08:00) / วันเวลาไม่ถูกต้อง"
+        ) from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -116,5 +116,14 @@ def local(value: Any) -> datetime | None:
     return t + BANGKOK
 
 
+def asked(value: str) -> datetime:
+    """A time someone asks about: naive text is already Bangkok time, text with an offset
+    is converted to it. ValueError when it is no ISO 8601 date or time."""
+    t = datetime.fromisoformat(value)
+    if t.tzinfo is None:
+        return t
+    return t.replace(tzinfo=None) - (t.utcoffset() or timedelta(0)) + BANGKOK
+
+
 def local_us(us: int) -> datetime:
     return EPOCH + timedelta(microseconds=us) + BANGKOK
