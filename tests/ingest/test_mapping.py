@@ -10,18 +10,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from isanhub.core.model import is_uri
-from isanhub.ingest.mapping import (
+from isanhub.ingest.cells import (
     IdError,
-    MappingError,
-    TimeSpec,
     id_maker,
-    load_mapping,
     slug,
     time_parser,
     to_boolean,
     to_integer,
     to_number,
 )
+from isanhub.ingest.mapping import MappingError, TimeSpec, load_mapping
 
 AIR = """
 type = "AirQualityObserved"

@@ -15,14 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from isanhub.core.model import is_uri
+from isanhub.ingest.cells import IdError, object_maker, slug
 from isanhub.ingest.importer import Report
-from isanhub.ingest.mapping import (
-    IdError,
-    MappingError,
-    load_mapping,
-    object_maker,
-    slug,
-)
+from isanhub.ingest.mapping import MappingError, load_mapping
 from isanhub.store.base import Store
 
 from .test_importer import V, run_import, with_store

@@ -32,18 +32,18 @@ import orjson
 
 from isanhub.core.errors import BadRequestData, NgsiLdError, NonexistentTenant
 from isanhub.core.model import Terms, expand_entity, is_uri, now_iso
-from isanhub.ingest.items import Item, Series, iso
-from isanhub.ingest.json_readers import GEOMETRY, geometry
-from isanhub.ingest.load import load
-from isanhub.ingest.mapping import (
+from isanhub.ingest.cells import (
     IdError,
-    Mapping,
     converter,
     id_maker,
     object_maker,
     time_parser,
     to_number,
 )
+from isanhub.ingest.items import Item, Series, iso
+from isanhub.ingest.json_readers import GEOMETRY, geometry
+from isanhub.ingest.load import load
+from isanhub.ingest.mapping import Mapping
 from isanhub.ingest.readers import BadRow, FileProblem, Reader, detect_format, reader_class
 from isanhub.store.base import Store
 
