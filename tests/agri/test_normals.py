@@ -8,7 +8,7 @@ from importlib import resources
 
 import pytest
 
-from isanhub.demo import agriculture
+from isanhub.demo import agroweather
 from isanhub.demo.places import PROVINCES
 from isanhub.insight.agri import normals
 
@@ -41,7 +41,7 @@ def test_table_has_twelve_months_per_province_and_the_demo_reads_it() -> None:
         assert [m["month"] for m in months] == [float(m) for m in range(1, 13)]
         mine = [r for r in rows if r["province"] == key]
         assert [m["rain_mm"] for m in months] == [float(r["rain_mm"]) for r in mine]
-        assert agriculture.climate(key) == months
+        assert agroweather.climate(key) == months
     assert normals.monthly("nowhere") == []
 
 
