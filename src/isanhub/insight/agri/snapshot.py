@@ -35,7 +35,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from isanhub.insight.commerce.lake import DEFAULT_TENANT_DIR, tenant_folder
+from isanhub.insight.folders import tenant_dir
 
 S, F, T = pa.string(), pa.float64(), pa.timestamp("us")
 
@@ -129,8 +129,7 @@ class Snapshot:
     """One tenant's snapshot folder."""
 
     def __init__(self, root: str | Path, tenant: str) -> None:
-        name = tenant_folder(tenant) if tenant else DEFAULT_TENANT_DIR
-        self.folder = Path(root) / name
+        self.folder = tenant_dir(root, tenant)
 
     def current(self) -> Path | None:
         """The generation being served, or None before the first build."""

@@ -36,15 +36,11 @@ import orjson
 import pyarrow as pa
 
 from isanhub.insight.commerce.schema import LINE, SHOP
+from isanhub.insight.folders import DEFAULT_TENANT_DIR, BadName, tenant_dir, tenant_of_folder
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-DEFAULT_TENANT_DIR = "_default"  # the NGSI-LD default tenant has no name
 #: what decides whether a re-imported line changed (not where or when it was imported)
 _CONTENT = [c for c in LINE.names if c not in ("tenant", "shop", "source", "imported_at")]
-
-
-class BadName(ValueError):
-    """A shop or tenant name that cannot name a folder safely."""
 
 
 def check_name(value: str, what: str) -> str:
@@ -54,35 +50,6 @@ def check_name(value: str, what: str) -> str:
             "use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit"
         )
     return value
-
-
-def tenant_folder(tenant: str) -> str:
-    """A tenant's folder name: NGSI-LD tenant names may hold ':' and '/', so every byte
-    other than a letter, a digit, '-' or a '.' or '_' after the first character is
-    written ~XX (reversibly; '~' never stays itself). "_default" stays free for the
-    default tenant, and no name can be '.' or '..'."""
-    if not tenant or len(tenant) > 128:
-        raise BadName(f"ชื่อผู้เช่าไม่ถูกต้อง / invalid tenant {tenant!r}: 1-128 characters")
-    out = []
-    for i, byte in enumerate(tenant.encode("utf-8")):
-        c = chr(byte)
-        keep = c.isascii() and (c.isalnum() or c == "-" or (c in "._" and i > 0))
-        out.append(c if keep else f"~{byte:02X}")
-    return "".join(out)
-
-
-def tenant_of_folder(folder: str) -> str:
-    """tenant_folder, undone."""
-    raw = bytearray()
-    i = 0
-    while i < len(folder):
-        if folder[i] == "~":
-            raw.append(int(folder[i + 1 : i + 3], 16))
-            i += 3
-        else:
-            raw.append(ord(folder[i]))
-            i += 1
-    return raw.decode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -100,7 +67,7 @@ class Lake:
         self.root = Path(root)
 
     def tenant_dir(self, tenant: str) -> Path:
-        return self.root / (tenant_folder(tenant) if tenant else DEFAULT_TENANT_DIR)
+        return tenant_dir(self.root, tenant)
 
     def shop_dir(self, tenant: str, shop: str) -> Path:
         return self.tenant_dir(tenant) / check_name(shop, "shop")
