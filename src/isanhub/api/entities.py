@@ -24,7 +24,18 @@ from isanhub.store.base import Change
 
 
 def _entity_id(request: Request) -> str:
-    return check_uri(request.path_params["entity_id"], "entity id")
+    eid: str = request.path_params["entity_id"]
+    if eid in _CHECKED_IDS:  # reads repeat ids: the URI check once per id
+        return eid
+    check_uri(eid, "entity id")
+    if len(_CHECKED_IDS) >= _CHECKED_MAX:
+        _CHECKED_IDS.clear()
+    _CHECKED_IDS.add(eid)
+    return eid
+
+
+_CHECKED_IDS: set[str] = set()  #: entity ids of paths that passed check_uri
+_CHECKED_MAX = 4096
 
 
 async def _entity_body(request: Request) -> http.Body:
@@ -112,7 +123,7 @@ async def retrieve(hub: Hub, request: Request) -> Response:
             raise ResourceNotFound(f"entity {eid} not found")  # as if absent
         if shown:
             await privacy.audit(hub, request, {eid: shown})
-        return http.JSONBody(body, 200, http.JSON, {"Link": hub.link_for(context)})
+        return http.JSONBody(body, 200, http.JSON, None, (hub.link_raw(context),))
     entity = orjson.loads(doc)
     reader = await privacy.reading(hub, request)
     if not reader.visible(entity["type"]):

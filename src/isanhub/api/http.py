@@ -47,17 +47,35 @@ def media_type(value: str | None) -> str:
     return (value or "").split(";", 1)[0].strip().lower()
 
 
+def header(request: Request, name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case, as ASGI servers give names).
+
+    The request's raw header list read directly: starlette's Headers decodes every
+    name on each look-up, and the hottest reads look up three headers."""
+    for key, value in request.scope["headers"]:
+        if key == name:
+            return value.decode("latin-1")  # type: ignore[no-any-return]
+    return None
+
+
 def link_context(request: Request) -> str | None:
     """The @context URL of the Link header with the JSON-LD context relation, if any.
 
     Links with other relations are ignored; a header that is not a Link list, or more
     than one JSON-LD context link, is bad request data (clause 6.3.5).
     """
-    header = ", ".join(request.headers.getlist("link"))
-    if not header.strip():
+    values = [value for key, value in request.scope["headers"] if key == b"link"]
+    if not values:
+        return None
+    return _context_of_links(b", ".join(values).decode("latin-1"))
+
+
+@functools.lru_cache(maxsize=256)  # clients send the same Link header on every request
+def _context_of_links(text: str) -> str | None:
+    if not text.strip():
         return None
     found: list[str] = []
-    for target, params in parse_links(header):
+    for target, params in parse_links(text):
         rels = params.get("rel", "").split()
         if CONTEXT_REL in rels:
             found.append(target)
@@ -94,7 +112,7 @@ def parse_links(header: str) -> list[tuple[str, dict[str, str]]]:
 
 def accept(request: Request, allowed: tuple[str, ...] = (JSON, JSONLD)) -> str:
     """Content negotiation on the request's Accept header (see :func:`negotiate`)."""
-    return negotiate(request.headers.get("accept"), allowed)
+    return negotiate(header(request, b"accept"), allowed)
 
 
 def negotiate(header: str | None, allowed: tuple[str, ...] = (JSON, JSONLD)) -> str:
@@ -244,7 +262,7 @@ def body_context(request: Request, ctype: str, data: Any) -> Any:
 
 
 def tenant_of(request: Request) -> str:
-    name = request.headers.get("ngsild-tenant")
+    name = header(request, b"ngsild-tenant")
     if not name:
         return ""
     if not _TENANT.match(name):
@@ -257,7 +275,12 @@ class JSONBody(Response):
     re-parses its headers on every construction, which shows on the hottest paths."""
 
     def __init__(
-        self, body: bytes, status: int, media: str, headers: dict[str, str] | None
+        self,
+        body: bytes,
+        status: int,
+        media: str,
+        headers: dict[str, str] | None,
+        raw_headers: tuple[tuple[bytes, bytes], ...] = (),
     ) -> None:
         self.status_code = status
         self.body = body
@@ -265,6 +288,7 @@ class JSONBody(Response):
         raw = [
             (b"content-type", _MEDIA_HEADER.get(media) or media.encode("latin-1")),
             (b"content-length", str(len(body)).encode("latin-1")),
+            *raw_headers,
         ]
         if headers:
             raw.extend(
@@ -319,6 +343,12 @@ def created(location: str) -> Response:
 @functools.lru_cache(maxsize=1024)  # built once per context URL: it is on every read
 def link_header(url: str) -> str:
     return f'<{url}>; rel="{CONTEXT_REL}"; type="{JSONLD}"'
+
+
+@functools.lru_cache(maxsize=1024)
+def link_raw(url: str) -> tuple[bytes, bytes]:
+    """The Link header of ``url`` as the raw (name, value) pair a response sends."""
+    return (b"link", link_header(url).encode("latin-1"))
 
 
 def flag(request: Request, name: str, default: bool = False) -> bool:

@@ -66,6 +66,11 @@ class Hub:
         url = context if isinstance(context, str) else self.settings.core_context
         return http.link_header(url)
 
+    def link_raw(self, context: Any) -> tuple[bytes, bytes]:
+        """link_for as the raw header pair (for http.JSONBody's raw_headers)."""
+        url = context if isinstance(context, str) else self.settings.core_context
+        return http.link_raw(url)
+
     def entities_response(
         self,
         request: Request,

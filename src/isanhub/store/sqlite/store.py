@@ -32,6 +32,7 @@ from isanhub.store.rowplan import TenantWrites
 from isanhub.store.sqlite import rows, security, subs
 from isanhub.store.sqlite.contexts import ContextTable
 from isanhub.store.sqlite.dialect import SqliteDialect
+from isanhub.store.sqlite.doccache import DocCache
 from isanhub.store.sqlite.schema import connect, migrate
 from isanhub.store.sqlite.writer import GroupCommitWriter
 
@@ -65,6 +66,9 @@ class SqliteStore:
         # reader caches: only ever hold committed rows, names are never deleted
         self._r_names: dict[str, int] = {}
         self._r_tenants: dict[str, int] = {}
+        #: commits of this store's writer so far: readers' document caches (doccache)
+        #: hold nothing from before the latest
+        self._epoch = 0
 
     # --- lifecycle -------------------------------------------------------------------
     async def open(self) -> None:
@@ -73,7 +77,12 @@ class SqliteStore:
     def open_sync(self) -> None:
         self._wconn = self._connect()
         migrate(self._wconn)
-        self._writer = GroupCommitWriter(self._wconn, combine=self._apply_group)
+        self._writer = GroupCommitWriter(
+            self._wconn, combine=self._apply_group, on_commit=self._committed
+        )
+
+    def _committed(self) -> None:
+        self._epoch += 1
 
     async def migrate(self) -> list[str]:
         conn = self._connect()
@@ -103,6 +112,7 @@ class SqliteStore:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = self._local.conn = self._connect()
+            self._local.docs = DocCache()  # its versions are those of this connection
         return conn
 
     # --- names and tenants -----------------------------------------------------------
@@ -291,12 +301,19 @@ class SqliteStore:
 
     async def get_doc(self, tenant: str, entity_id: str) -> str | None:
         tid = self._require_tenant(tenant)
-        row = (
-            self._reader()
-            .execute("SELECT doc FROM entities WHERE tenant = ? AND eid = ?", (tid, entity_id))
-            .fetchone()
-        )
-        return row[0] if row else None  # type: ignore[no-any-return]
+        conn = self._reader()
+        cache: DocCache = self._local.docs
+        key = (tid, entity_id)
+        doc = cache.current(conn, self._epoch).get(key)
+        if doc is None:
+            row = conn.execute(
+                "SELECT doc FROM entities WHERE tenant = ? AND eid = ?", key
+            ).fetchone()
+            if row is None:
+                return None
+            doc = row[0]
+            cache.keep(key, doc)
+        return doc
 
     async def get_many(self, tenant: str, entity_ids: Sequence[str]) -> dict[str, Entity]:
         tid = self._require_tenant(tenant)

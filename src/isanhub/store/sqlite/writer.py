@@ -36,9 +36,15 @@ class _Combined:
 
 
 class GroupCommitWriter:
-    def __init__(self, conn: sqlite3.Connection, combine: Combine | None = None) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        combine: Combine | None = None,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self._conn = conn
         self._combine = combine
+        self._on_commit = on_commit  # after every commit, before any caller resumes
         self._pending: list[tuple[Any, asyncio.Future[Any]]] = []
         self._scheduled = False
         self._lock = threading.Lock()  # callers outside the loop (CLI, tests) share conn
@@ -108,6 +114,8 @@ class GroupCommitWriter:
                     if not isinstance(job, _Combined):
                         outcomes[i] = self._guarded(conn, _single, job, 1)[0]
                 conn.execute("COMMIT")
+                if self._on_commit is not None:
+                    self._on_commit()
             except sqlite3.Error as exc:  # the commit itself failed: nothing is durable
                 self._after.clear()
                 if conn.in_transaction:
