@@ -94,7 +94,9 @@ def instance_row(eid: str, name: str, inst: dict[str, Any], recorded: str) -> In
     if (type(value) is float or type(value) is int) and -1e308 < value < 1e308:
         num = float(value)
     if modified is not None or "createdAt" in inst:
-        inst = {k: v for k, v in inst.items() if k != "createdAt" and k != "modifiedAt"}
+        inst = inst.copy()  # a copy and two deletions: faster than a comprehension
+        inst.pop("createdAt", None)
+        inst.pop("modifiedAt", None)
     has_time = type(observed) is str
     # tuple.__new__, not InstanceRow(...): a NamedTuple's own __new__ is Python code,
     # a tenth of the time of a bulk load
@@ -135,8 +137,13 @@ def changes(old: Entity | None, new: Entity | None, when: str) -> Iterator[Insta
     if new is None:
         return
     eid = new["id"]
-    old_attrs = _with_scope(old) if old else {}
     new_attrs = _with_scope(new)
+    if not old:  # a new entity: every instance, without comparing (batches are mostly new)
+        for iri, after in new_attrs.items():
+            for inst in after:
+                yield instance_row(eid, iri, inst, when)
+        return
+    old_attrs = _with_scope(old)
     for iri, after in new_attrs.items():
         before = old_attrs.get(iri)
         if before == after:
