@@ -19,11 +19,18 @@ from dataclasses import dataclass, replace
 from statistics import fmean
 from typing import Any
 
-from isanhub.insight.agri.production import scorecard_income
 from isanhub.insight.citydata import DAY_US, ProvinceData
 from isanhub.store.history import to_us
 
 Compute = Callable[[ProvinceData, int], Awaitable[float | None]]
+
+
+async def _crop_income(d: ProvinceData) -> float | None:
+    # imported here: DuckDB and Arrow (about 50 MB) load with the first computation,
+    # not in every process that imports the list of KPIs (the API server, the CLI)
+    from isanhub.insight.agri.production import scorecard_income
+
+    return await scorecard_income(d)
 
 
 @dataclass(frozen=True)
@@ -323,7 +330,7 @@ KPIS: tuple[Kpi, ...] = (
         "รายได้จากพืชผลโดยประมาณ ฤดูกาลนี้", "THB million", None, "higher", "sum over the "
         "season's parcels (a crop in the field, or planted in the 365 days before T) of rai × "
         "typical yield per rai of the crop family × the latest farm-gate price of the crop in "
-        "the province (else of its family)", _last_day_only(scorecard_income)),
+        "the province (else of its family)", _last_day_only(_crop_income)),
 )  # fmt: skip
 
 #: the windows longer than a day (see Kpi.window)
