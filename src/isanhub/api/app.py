@@ -28,6 +28,7 @@ from isanhub.api import (
     http,
     imports,
     openapi_platform,
+    purge,
     scorecard,
     sellers,
     session,
@@ -54,6 +55,7 @@ Handler = Callable[[Hub, Request], Awaitable[Response]]
 ROUTES: list[tuple[str, str, Handler]] = [
     ("/entities", "POST", entities.create),
     ("/entities", "GET", entities.query),
+    ("/entities", "DELETE", purge.purge),
     ("/entities/{entity_id}", "GET", entities.retrieve),
     ("/entities/{entity_id}", "PUT", entities.replace),
     ("/entities/{entity_id}", "PATCH", entities.merge),
@@ -112,7 +114,9 @@ _EMPTY_ENTITY_ID: list[tuple[str, str, Handler]] = [
     ("/subscriptions/", "GET", subscriptions.query),
     ("/entities/", "GET", entities.query),
     ("/entities/", "POST", entities.create),
-    *[("/entities/", m, attrs.missing_entity_id) for m in ("PUT", "PATCH", "DELETE")],
+    *[("/entities/", m, attrs.missing_entity_id) for m in ("PUT", "PATCH")],
+    # DELETE /entities/ is a purge: without a query it is a bad request all the same
+    ("/entities/", "DELETE", purge.purge),
     *[("/entities//attrs", m, attrs.missing_entity_id) for m in ("POST", "PATCH")],
     *[("/entities//attrs/{a}", m, attrs.missing_entity_id) for m in ("PATCH", "PUT", "DELETE")],
     ("/temporal/entities//attrs", "POST", temporal_write.missing_part),

@@ -268,7 +268,9 @@ _OPERATIONS = """
 POST /entities  [Entities]  Create an entity (5.6.1)
     params: @headers | body: Entity | ok: 201 | errors: 400 409 415 503
 GET /entities  [Entities]  Query entities (5.7.2): give type, id, idPattern, attrs, q, a geo-query, or local=true
-    params: @headers type id idPattern attrs q @geo @view geometryProperty @page local | ok: 200=Shown | errors: 400 403 404 406 503
+    params: @headers type id idPattern attrs q scopeQ @geo @view geometryProperty @page local | ok: 200=Shown | errors: 400 403 404 406 503
+DELETE /entities  [Entities]  Purge entities (5.6.21): delete every entity the query selects, or with drop/keep only some attributes
+    params: @headers type id idPattern q scopeQ @geo local keep drop | ok: 204 | errors: 400 403 404
 GET /entities/{entityId}  [Entities]  Retrieve an entity (5.7.1)
     params: entityId @headers type attrs @view geometryProperty | ok: 200=OneShown | errors: 400 404 406 503
 PUT /entities/{entityId}  [Entities]  Replace an entity (5.6.18)
@@ -412,6 +414,7 @@ def _parameters(max_limit: int) -> dict[str, Any]:
         "idPattern": q("idPattern", _STR, "Regular expression on entity ids"),
         "attrs": q("attrs", _arr(_NAME), "Only these attributes (entities having one)"),
         "q": q("q", _STR, 'Query language (4.9): speed>50;brand=="Mercedes"'),
+        "scopeQ": q("scopeQ", _STR, "Scope query: /KhonKaen/Muang, /KhonKaen/#, a;b, a,b"),
         "georel": q("georel", _STR, "near;maxDistance==2000, within, contains, intersects, ..."),
         "geometry": q("geometry", {"enum": _GEOMETRIES}),
         "coordinates": q("coordinates", _STR, "GeoJSON coordinates, e.g. [102.83,16.44]"),
@@ -426,6 +429,8 @@ def _parameters(max_limit: int) -> dict[str, Any]:
         "offset": q("offset", {"type": "integer", "minimum": 0}, "Entities to skip"),
         "count": q("count", _BOOL, "Total in the NGSILD-Results-Count header"),
         "local": q("local", _BOOL, "This broker only; allows a query without any filter"),
+        "keep": q("keep", _arr(_NAME), "Purge: delete every attribute but these"),
+        "drop": q("drop", _arr(_NAME), "Purge: delete only these attributes"),
         "datasetId": q("datasetId", _URI, "The instance to delete"),
         "deleteAll": q("deleteAll", _BOOL, "Delete every instance"),
         "details": q("details", _BOOL, "Details instead of names"),
