@@ -62,14 +62,16 @@ class Hub:
             return self.settings.core_context
         return context
 
+    def link_url(self, context: Any) -> str:
+        """The @context a response's Link header names: the request's URL, else the core."""
+        return context if isinstance(context, str) else self.settings.core_context
+
     def link_for(self, context: Any) -> str:
-        url = context if isinstance(context, str) else self.settings.core_context
-        return http.link_header(url)
+        return http.link_header(self.link_url(context))
 
     def link_raw(self, context: Any) -> tuple[bytes, bytes]:
         """link_for as the raw header pair (for http.JSONBody's raw_headers)."""
-        url = context if isinstance(context, str) else self.settings.core_context
-        return http.link_raw(url)
+        return http.link_raw(self.link_url(context))
 
     def entities_response(
         self,

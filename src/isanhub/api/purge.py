@@ -11,7 +11,6 @@ deletions like any other.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from starlette.requests import Request
@@ -22,7 +21,7 @@ from isanhub.api.hub import Hub
 from isanhub.api.params import check_attr_names, query_from, split_list
 from isanhub.core.errors import BadRequestData
 from isanhub.core.model import Entity, now_iso
-from isanhub.store.base import Change, Query, WriteFn
+from isanhub.store.base import Change, WriteFn, matching
 
 #: the parameters that select entities (query_from reads them like Query Entities)
 SELECTORS = (
@@ -44,29 +43,16 @@ async def purge(hub: Hub, request: Request) -> Response:
             "say which entities to purge: type, id, idPattern, q, scopeQ or a geo-query"
             " (local=true purges every entity of the tenant)"
         )
-    page = min(BATCH, hub.settings.max_limit)
-    query = query_from({**params, "limit": str(page)}, terms, hub.settings, require_filter=False)
+    query = query_from(params, terms, hub.settings, require_filter=False)
     names = {terms.expand_attr(a) for a in check_attr_names(split_list(keep or drop))}
     if (keep is not None or drop is not None) and not names:
         raise BadRequestData("keep and drop name at least one attribute")
-    ids = await _matching(hub, tenant, query, page)
+    ids = [e["id"] async for e in matching(hub.store, tenant, query)]
     now = now_iso()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         await hub.store.write_many(tenant, [(eid, _write(names, keep, drop, now)) for eid in chunk])
     return http.no_content()
-
-
-async def _matching(hub: Hub, tenant: str, query: Query, page: int) -> list[str]:
-    """The ids of every entity ``query`` matches now, in pages of ``page``."""
-    ids: list[str] = []
-    offset = 0
-    while True:
-        result = await hub.store.query(tenant, dataclasses.replace(query, offset=offset))
-        ids.extend(e["id"] for e in result.entities)
-        if len(result.entities) < page:
-            return ids
-        offset += page
 
 
 def _write(names: set[str], keep: str | None, drop: str | None, now: str) -> WriteFn:

@@ -16,7 +16,7 @@ value), and they are never written anywhere: not in the audit log, not in log li
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,11 +26,10 @@ import orjson
 from isanhub.core.qlang import Compare, Path
 from isanhub.security.personal import Classification
 from isanhub.security.removal import Removal, apply, holds, points_at
-from isanhub.store.base import Query, Store
+from isanhub.store.base import Query, Store, matching
 from isanhub.store.security import AuditRecord
 
 log = logging.getLogger("isanhub.security")
-_PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -146,18 +145,6 @@ def _report(subject: Subject, removal: Removal, at: str, dry_run: bool) -> Repor
         at=at,
         dry_run=dry_run,
     )
-
-
-async def matching(store: Store, tenant: str, query: Query) -> AsyncIterator[dict[str, Any]]:
-    """Every entity matching ``query``, page by page."""
-    query.limit, query.offset = _PAGE, 0
-    while True:
-        page = (await store.query(tenant, query)).entities
-        for entity in page:
-            yield entity
-        if len(page) < _PAGE:
-            return
-        query.offset += _PAGE
 
 
 async def _find_entity(store: Store, tenant: str, eid: str, removal: Removal) -> None:

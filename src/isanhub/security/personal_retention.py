@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 
 from isanhub import retention
 from isanhub.core.termmap import core_term_map
-from isanhub.security.erasure import matching
 from isanhub.security.personal import Classification
 from isanhub.security.removal import Removal
 from isanhub.security.removal import apply as remove
-from isanhub.store.base import Query, Store
+from isanhub.store.base import Query, Store, matching
 from isanhub.store.erase import HistoryHit
 from isanhub.store.history import to_us
 from isanhub.store.security import AuditRecord

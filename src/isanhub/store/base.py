@@ -9,7 +9,7 @@ backend locks. A write call returns only after its transaction is durable.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
@@ -250,3 +250,19 @@ def run_on_store(url: str, job: Callable[[Store], Awaitable[T]]) -> T:
             await store.close()
 
     return asyncio.run(run())
+
+
+MATCHING_PAGE = 1000  #: entities read per query when going through every match
+
+
+async def matching(store: Store, tenant: str, query: Query) -> AsyncIterator[Entity]:
+    """Every entity matching ``query``, a page of MATCHING_PAGE at a time (the query's
+    limit and offset are set here; its other members select)."""
+    query.limit, query.offset = MATCHING_PAGE, 0
+    while True:
+        page = (await store.query(tenant, query)).entities
+        for entity in page:
+            yield entity
+        if len(page) < MATCHING_PAGE:
+            return
+        query.offset += MATCHING_PAGE
