@@ -1,7 +1,8 @@
 """The limit for HTTP benchmarks: a bare ASGI app, no framework, served by uvicorn with the
-same settings as ``isanhub serve`` (src/isanhub/cli.py: loop="auto", http="auto",
-access_log=False, log level info) and as many worker processes (--workers, like
-``isanhub serve --workers`` on PostgreSQL).
+same settings as ``isanhub serve`` (src/isanhub/cli.py: loop="auto", the same HTTP
+protocol (isanhub.api.wire: a response's head and body in one write), access_log=False,
+log level info) and as many worker processes (--workers, like ``isanhub serve --workers``
+on PostgreSQL).
 
 GET answers with the fixed JSON body in the file named by BENCH_BARE_BODY; any other method
 reads the whole request body and answers 201 with a Location (a path ending in /entities)
@@ -60,6 +61,16 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.body", "body": b""})
 
 
+def _protocol() -> Any:
+    """The broker's HTTP protocol, or uvicorn's choice for a broker from before it had one
+    (python -m bench --src OLD_TREE)."""
+    try:
+        from isanhub.api.wire import OneWriteProtocol
+    except ImportError:
+        return "auto"
+    return OneWriteProtocol
+
+
 def main() -> None:
     import uvicorn
 
@@ -79,7 +90,7 @@ def main() -> None:
         log_level="info",
         access_log=False,
         loop="auto",
-        http="auto",
+        http=_protocol(),
         proxy_headers=False,  # the broker reads no client address: skip the rewrite
     )
 

@@ -273,6 +273,7 @@ def serve(settings: Settings, workers: int = 1) -> int:
 
     from isanhub import logs
     from isanhub.api.app import create_app
+    from isanhub.api.wire import OneWriteProtocol
 
     banner = (
         f"Isan Digital Hub {__version__}: NGSI-LD API at {settings.base_url}/ngsi-ld/v1 "
@@ -292,7 +293,7 @@ def serve(settings: Settings, workers: int = 1) -> int:
         "log_level": settings.log_level,
         "access_log": False,  # the dispatcher's own (isanhub.access) names no paths
         "loop": "auto",
-        "http": "auto",
+        "http": OneWriteProtocol,  # uvicorn's httptools protocol, one write a response
         "proxy_headers": False,  # the broker reads no client address: skip the rewrite
     }
     if log_config is not None:

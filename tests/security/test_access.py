@@ -78,6 +78,30 @@ def test_no_key_is_401_with_a_challenge(tmp_path: Path, db_url: str) -> None:
         assert hub.client.get("/version").status_code == 200
 
 
+def test_an_accepted_key_is_judged_again_per_tenant_role_and_scheme(
+    tmp_path: Path, db_url: str
+) -> None:
+    """Decisions are remembered per raw header: none of them may leak to another tenant,
+    to an action that needs more, or to the same secret under another scheme."""
+    with keyed_hub(tmp_path, db_url) as hub:
+        c = hub.client
+        admin = {**hub.key("*", "admin"), "NGSILD-Tenant": "a"}
+        assert c.post(f"{B}/entities", json=ROOM, headers=admin).status_code == 201
+        consumer = hub.key("a", "consumer")
+        token = consumer["Authorization"].removeprefix("Bearer ")
+        for _ in range(3):  # accepted, then served from what was remembered
+            assert (
+                c.get(f"{B}/types", headers={**consumer, "NGSILD-Tenant": "a"}).status_code == 200
+            )
+        _problem(c.get(f"{B}/types", headers={**consumer, "NGSILD-Tenant": "b"}), 403, "Forbidden")
+        _problem(c.get(f"{B}/types", headers=consumer), 403, "Forbidden")
+        r = c.post(f"{B}/entities", json=ROOM, headers={**consumer, "NGSILD-Tenant": "a"})
+        _problem(r, 403, "Forbidden")
+        basic = {"Authorization": f"Basic {token}", "NGSILD-Tenant": "a"}
+        _problem(c.get(f"{B}/types", headers=basic), 401, "Unauthorized")
+        assert c.get(f"{B}/types", headers={**consumer, "NGSILD-Tenant": "a"}).status_code == 200
+
+
 def test_a_tenant_key_does_not_reach_another_tenant(tmp_path: Path, db_url: str) -> None:
     with keyed_hub(tmp_path, db_url) as hub:
         c = hub.client

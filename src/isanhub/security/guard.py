@@ -106,6 +106,9 @@ class Guard:
         self._tokens: dict[str, tuple[Principal, float]] = {}
         #: (principal, tenant) -> the Access of an allowed request, reused
         self._access: dict[tuple[str, str], Access] = {}
+        #: (raw Authorization header, raw NGSILD-Tenant header) -> (the Access allowed
+        #: for it, until when): the usual keyed request without decoding a header
+        self._allowed: dict[tuple[bytes, bytes], tuple[Access, float]] = {}
         self._policies: dict[str, tuple[frozenset[str], float]] = {}
         self._buckets: dict[str, _Bucket] = {}
 
@@ -113,9 +116,28 @@ class Guard:
         """The request's Access, or Unauthorized / Forbidden / TooManyRequests."""
         if self.open:
             return OPEN_ACCESS
+        auth: bytes | None = None
+        raw_tenant = b""
+        for k, v in scope["headers"]:  # the usual request: a look-up of raw header bytes
+            if k == b"authorization":
+                auth = v
+            elif k == b"ngsild-tenant":
+                raw_tenant = v
+        if auth is not None:
+            seen = self._allowed.get((auth, raw_tenant))
+            if seen is not None and seen[0].role >= LEAST[action] and seen[1] > time.monotonic():
+                access = seen[0]
+                if access.principal.rate or self.rate:  # (never anonymous here)
+                    self._limit(access.principal, scope)
+                return access
+        return await self._check(scope, action, auth, raw_tenant)
+
+    async def _check(
+        self, scope: dict[str, Any], action: Action, auth: bytes | None, raw_tenant: bytes
+    ) -> Access:
         token = tenant = ""
         bad_scheme = False
-        for k, v in scope["headers"]:  # one pass over the headers, the hottest loop here
+        for k, v in scope["headers"]:
             if k == b"authorization":
                 scheme, _, value = v.decode("latin-1").partition(" ")
                 token = value.strip()
@@ -147,13 +169,18 @@ class Guard:
         role = principal.role_in(tenant)
         least = LEAST[action]
         if role >= least:
-            cached = self._access.get((principal.who, tenant))
-            if cached is not None and cached.principal is principal:
-                return cached
-            access = Access(principal, tenant, role)
-            if len(self._access) >= _CACHE_MAX:
-                self._access.clear()
-            self._access[(principal.who, tenant)] = access
+            access = self._access.get((principal.who, tenant))
+            if access is None or access.principal is not principal:
+                access = Access(principal, tenant, role)
+                if len(self._access) >= _CACHE_MAX:
+                    self._access.clear()
+                self._access[(principal.who, tenant)] = access
+            trusted = self._tokens.get(token) if auth is not None else None
+            if trusted is not None and trusted[0] is principal:
+                # as long as the verified token is trusted (CACHE_SECONDS at most)
+                if len(self._allowed) >= _CACHE_MAX:
+                    self._allowed.clear()
+                self._allowed[(auth, raw_tenant)] = (access, trusted[1])  # type: ignore[index]
             return access
         if action is Action.READ and role is Role.PUBLIC:
             open_types = await self.open_types(tenant)
@@ -232,6 +259,7 @@ class Guard:
     def forget(self, key_id: str) -> None:
         """Drop a key from the caches (this process revoked it)."""
         self._keys.pop(key_id, None)
+        self._allowed.clear()
         who = f"key:{key_id}"
         for token in [t for t, (p, _) in self._tokens.items() if p.who == who]:
             del self._tokens[token]
