@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -69,3 +71,20 @@ def test_migrate_says_what_to_do_without_postgis(
     finally:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute("DROP DATABASE IF EXISTS isanhub_no_postgis")
+
+
+def test_the_served_app_sets_its_start_up_objects_aside(tmp_path: Path) -> None:
+    """isanhub serve's app: the garbage collector no longer walks what was alive at start
+    (each full collection paused large answers for tens of ms)."""
+    import gc
+
+    from conftest import make_settings
+    from isanhub.api.app import create_served_app
+
+    gc.unfreeze()
+    try:
+        app = create_served_app(make_settings(tmp_path))
+        assert gc.get_freeze_count() > 10_000
+        assert app.state.hub is not None
+    finally:
+        gc.unfreeze()

@@ -272,7 +272,7 @@ def serve(settings: Settings, workers: int = 1) -> int:
     import uvicorn
 
     from isanhub import logs
-    from isanhub.api.app import create_app
+    from isanhub.api.app import create_served_app
     from isanhub.api.wire import OneWriteProtocol
 
     banner = (
@@ -301,9 +301,9 @@ def serve(settings: Settings, workers: int = 1) -> int:
     if workers > 1:
         # each worker builds its app from the environment: hand the settings down
         os.environ.update(settings.to_env())
-        uvicorn.run("isanhub.api.app:create_app", factory=True, workers=workers, **options)
+        uvicorn.run("isanhub.api.app:create_served_app", factory=True, workers=workers, **options)
     else:
-        uvicorn.run(create_app(settings), **options)
+        uvicorn.run(create_served_app(settings), **options)
     return 0
 
 

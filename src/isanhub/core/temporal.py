@@ -63,14 +63,31 @@ class TemporalEntityLike(Protocol):
 _EPOCH = datetime(1970, 1, 1)  # naive UTC: isoformat() then needs no zone to strip
 
 
+_DAY_US = 86_400_000_000
+#: day number since 1970 -> "YYYY-MM-DDT": the calendar is the costly part of a label
+_DAYS: dict[int, str] = {}
+
+
 def iso(us: int) -> str:
     """Microseconds since 1970 as ISO 8601 UTC, without a fraction when it is zero (an
-    hourly aggregation over a year labels 17,520 period bounds: this stays cheap)."""
-    try:
-        text = (_EPOCH + timedelta(microseconds=us)).isoformat()
-    except OverflowError:  # a period ending after the year 9999
-        return "9999-12-31T23:59:59.999999Z"
-    return (text.rstrip("0") if "." in text else text) + "Z"
+    hourly aggregation over a year labels 8,761 period bounds: the date of each day is
+    formatted once, the time of day with integer arithmetic)."""
+    day, rest = divmod(us, _DAY_US)
+    date = _DAYS.get(day)
+    if date is None:
+        try:
+            date = (_EPOCH + timedelta(days=day)).date().isoformat() + "T"
+        except OverflowError:  # a period ending after the year 9999
+            return "9999-12-31T23:59:59.999999Z"
+        if len(_DAYS) >= 100_000:
+            _DAYS.clear()
+        _DAYS[day] = date
+    seconds, fraction = divmod(rest, 1_000_000)
+    minutes, s = divmod(seconds, 60)
+    h, m = divmod(minutes, 60)
+    if fraction:
+        return f"{date}{h:02d}:{m:02d}:{s:02d}.{fraction:06d}".rstrip("0") + "Z"
+    return f"{date}{h:02d}:{m:02d}:{s:02d}Z"
 
 
 def parse_duration(text: str) -> tuple[int, int]:
