@@ -150,13 +150,12 @@ def load_classification(path: str = "") -> Classification:
 
 
 async def pseudonym_key(table: SecurityTable) -> bytes:
-    """The hub's pseudonym secret, made on first use. Two processes starting on a new
-    hub at the same instant could each make one; the last written is read back, and
-    the other process agrees after its restart."""
+    """The hub's pseudonym secret, made on first use. Processes starting together on a
+    new hub all get the first one stored (one statement that inserts or reads), so a
+    pseudonym never depends on which process answered."""
     raw = await table.get_setting(KEY_SETTING)
     if not raw:
-        await table.put_setting(KEY_SETTING, secrets.token_hex(32))
-        raw = await table.get_setting(KEY_SETTING)
+        raw = await table.setting_or_put(KEY_SETTING, secrets.token_hex(32))
     try:
         return bytes.fromhex(raw or "")
     except ValueError:

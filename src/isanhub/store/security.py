@@ -80,6 +80,10 @@ class SecurityTable(Protocol):
 
     async def put_setting(self, name: str, value: str) -> None: ...
 
+    async def setting_or_put(self, name: str, value: str) -> str:
+        """The setting ``name``, stored as ``value`` first when it has none; one
+        statement, so processes racing on a new hub all get the first value written."""
+
 
 def key_row(k: KeyRecord) -> tuple[Any, ...]:
     return (k.id, k.hash, k.tenant, k.role, bool(k.personal), k.name, k.purpose, k.rate)

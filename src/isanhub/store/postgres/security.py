@@ -114,3 +114,14 @@ class PgSecurity:
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, value),
             )
+
+    async def setting_or_put(self, name: str, value: str) -> str:
+        async with self._store._connection() as conn:
+            cur = await conn.execute(
+                f"INSERT INTO {self._q}hub_settings AS s (name, value) VALUES (%s, %s)"
+                " ON CONFLICT (name) DO UPDATE SET value = s.value RETURNING value",
+                (name, value),
+            )
+            row = await cur.fetchone()
+        assert row is not None  # INSERT .. ON CONFLICT DO UPDATE always returns the row
+        return str(row[0])

@@ -118,3 +118,14 @@ class SqliteSecurity:
             )
 
         await self._write(job)
+
+    async def setting_or_put(self, name: str, value: str) -> str:
+        def job(conn: sqlite3.Connection) -> str:
+            (stored,) = conn.execute(
+                "INSERT INTO hub_settings(name, value) VALUES (?, ?)"
+                " ON CONFLICT(name) DO UPDATE SET value = value RETURNING value",
+                (name, value),
+            ).fetchone()
+            return str(stored)
+
+        return await self._write(job)  # type: ignore[no-any-return]
