@@ -4,6 +4,7 @@ what the API shows afterwards, and what is left in the database's tables and fil
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 import time
@@ -19,12 +20,18 @@ from starlette.testclient import TestClient
 from conftest import hub_rows, make_settings
 from isanhub.api.app import create_app
 from isanhub.cli import main
+from isanhub.core.model import expand_entity, now_iso
+from isanhub.core.termmap import core_term_map
+from isanhub.security.erasure import ROUNDS, Report, Subject, erase
+from isanhub.security.personal import load_classification
+from isanhub.store.base import Change, Store, open_store
 
 B = "/ngsi-ld/v1"
 T = f"{B}/temporal/entities"
 PERSON = "urn:ngsi-ld:Person:123"
 OTHER = "urn:ngsi-ld:Person:999"
 PHONE = "0812345678"
+D = "https://uri.etsi.org/ngsi-ld/default-context/"
 #: everything the subject's data holds that no other entity does (erased everywhere)
 SECRETS = [PHONE, "สมชาย ใจดี", "somchai@example.org", "somchai.j@example.org", "0822222222"]
 #: entities the erasure must leave byte for byte as they were
@@ -209,6 +216,7 @@ EXPECTED = {
     # Person 4 (name, telephone, 2 emails); report 1: telephone, reporter; report 3: two
     # telephones; household: the head and the members that named the person
     "historyInstancesRemoved": 10,
+    "complete": True,
 }
 
 
@@ -395,3 +403,72 @@ def test_personal_retention_erases_only_what_is_older(
     assert main(["retention", "--db", db_url, "--personal-rules", rules]) == 0
     assert "erased the personal data of 0 entities" in capsys.readouterr().out
     assert main(["retention", "--db", db_url, "--personal-rules", "type:X=forever"]) == 2
+
+
+class WritesDuringTheSearch:
+    """The hub's store, with a client writing an issue report that carries the subject's
+    telephone number just after each search has read the current state (``writes``
+    times): the write lands between the erasure's search and its removal."""
+
+    def __init__(self, store: Store, writes: int) -> None:
+        self.store = store
+        self.left = writes
+        self.written: list[str] = []
+
+    async def get_many(self, tenant: str, ids: Any) -> Any:
+        found = await self.store.get_many(tenant, ids)
+        if self.left:
+            self.left -= 1
+            eid = f"urn:ngsi-ld:IssueReporting:late{len(self.written)}"
+            entity = {"id": eid, "type": "IssueReporting", "telephone": prop(PHONE)}
+            doc = expand_entity(entity, core_term_map(), now=now_iso())
+            (result,) = await self.store.write_many("", [(eid, lambda _c: Change(doc, True))])
+            assert not isinstance(result, BaseException)
+            self.written.append(eid)
+        return found
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.store, name)
+
+
+def _erase_while_writing(db_url: str, writes: int) -> tuple[Report, list[str]]:
+    async def run() -> tuple[Report, list[str]]:
+        store = open_store(db_url)
+        await store.open()
+        try:
+            racing = WritesDuringTheSearch(store, writes)
+            subject = Subject(entity=PERSON, values=(PHONE,))
+            report = await erase(racing, "", subject, load_classification())  # type: ignore[arg-type]
+            return report, racing.written
+        finally:
+            await store.close()
+
+    return asyncio.run(run())
+
+
+def test_a_write_landing_during_the_erasure_is_erased_too(tmp_path: Path, db_url: str) -> None:
+    with TestClient(create_app(make_settings(tmp_path, db=db_url))) as c:
+        city(c)
+    report, written = _erase_while_writing(db_url, writes=1)
+    assert written == ["urn:ngsi-ld:IssueReporting:late0"]
+    assert report.complete
+    assert report.attributes_removed[written[0]] == [D + "telephone"]
+    for secret in SECRETS:
+        assert rows_holding(db_url, secret) == {}, secret
+
+
+def test_an_erasure_that_keeps_finding_new_data_says_it_is_not_complete(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path, db=db_url))) as c:
+        city(c)
+    report, written = _erase_while_writing(db_url, writes=ROUNDS + 1)
+    assert len(written) == ROUNDS and not report.complete
+    assert "erase again" in caplog.text and PHONE not in caplog.text
+    # every report written before the last search is gone, the last one is left
+    assert sorted(report.attributes_removed)[-ROUNDS + 1 :] == written[:-1]
+    with TestClient(create_app(make_settings(tmp_path, db=db_url))) as c:
+        assert c.get(f"{B}/entities/{written[-1]}").json()["telephone"]["value"] == PHONE
+        again = erasure(c, {"values": [PHONE]})
+        assert again["complete"] and list(again["attributesRemoved"]) == [written[-1]]
+    assert rows_holding(db_url, PHONE) == {}

@@ -288,6 +288,11 @@ SCHEMAS: dict[str, Any] = {
             "historyInstancesRemoved": INT,
             "at": TIME,
             "dryRun": BOOL,
+            "complete": {
+                **BOOL,
+                "description": "False when the subject's data was still being written after"
+                " five searches: erase again once those writes stop",
+            },
         },
         "subject",
         "entitiesDeleted",

@@ -148,6 +148,12 @@ def _print(report: Report, tenant: str, compact: Any) -> None:
         for eid, names in doc[key].items():
             print(f"  {eid}: {', '.join(names)}")
     print(f"recorded instances removed / รายการในประวัติที่ลบ: {report.history_instances_removed:,}")
+    if not report.complete:
+        print(
+            "not complete: the subject's data was still being written; erase again once"
+            " those writes stop / ยังลบไม่ครบ: ยังมีการเขียนข้อมูลของบุคคลนี้อยู่"
+            " ให้สั่งลบอีกครั้งเมื่อหยุดเขียนแล้ว"
+        )
 
 
 def run_retention(settings: Settings, dry_run: bool) -> int:

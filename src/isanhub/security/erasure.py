@@ -11,6 +11,11 @@ personal attributes, current and recorded, since they describe that person.
 Values are looked for in personal attributes only: a telephone number in a free-text
 description is not found. They are matched exactly (text for text, at any depth of the
 value), and they are never written anywhere: not in the audit log, not in log lines.
+
+The search and the removal are separate transactions, so a write of the same person's
+data can land between them. After removing, the erasure therefore searches again, and
+removes again, until a search finds nothing (``complete``) or ``ROUNDS`` searches found
+something: everything acknowledged before its last search is gone when it returns.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from isanhub.store.base import Query, Store, matching
 from isanhub.store.security import AuditRecord
 
 log = logging.getLogger("isanhub.security")
+ROUNDS = 5  #: searches after which an erasure that still finds data gives up (complete=False)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Report:
     history_instances_removed: int
     at: str
     dry_run: bool
+    #: False when writes of the subject's data kept arriving for ROUNDS searches
+    complete: bool = True
 
     def as_json(self, compact: Callable[[str], str] = str) -> dict[str, Any]:
         """The report as the API and ``isanhub erase --json`` give it (``compact``: how
@@ -74,6 +82,7 @@ class Report:
             "historyInstancesRemoved": self.history_instances_removed,
             "at": self.at,
             "dryRun": self.dry_run,
+            "complete": self.complete,
         }
 
 
@@ -91,16 +100,29 @@ async def erase(
     erasure in the audit log (entity ids and attribute IRIs, not the values)."""
     if not subject.entity and not subject.values:
         raise ValueError("an erasure needs an entity id or at least one value")
-    removal = Removal()
-    if await store.tenant_exists(tenant):
-        if subject.entity:
-            await _find_entity(store, tenant, subject.entity, removal)
-        if subject.values:
-            await _find_values(store, tenant, subject.values, classification, removal)
     at = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    found = await _find(store, tenant, subject, classification)
+    searches = 1
+    if dry_run:
+        removal, found = found, Removal()
+    else:
+        removal = Removal()
+        while found and searches < ROUNDS:
+            await apply(store, tenant, found)
+            removal.merge(found)
+            found = await _find(store, tenant, subject, classification)
+            searches += 1
+        if found:  # still arriving: removed too, but the next search may find more
+            await apply(store, tenant, found)
+            removal.merge(found)
+            log.warning(
+                "erasure in tenant %r: the subject's data was still being written after %d"
+                " searches; erase again once those writes stop",
+                tenant,
+                searches,
+            )
     report = _report(subject, removal, at, dry_run)
-    if removal and not dry_run:
-        await apply(store, tenant, removal)
+    report.complete = not found
     touched = {a for attrs in report.attributes_removed.values() for a in attrs}
     touched.update(a for attrs in report.relationships_removed.values() for a in attrs)
     await store.security_table().audit(
@@ -126,6 +148,19 @@ async def erase(
         report.history_instances_removed,
     )
     return report
+
+
+async def _find(
+    store: Store, tenant: str, subject: Subject, classification: Classification
+) -> Removal:
+    """Everything of the subject that the tenant holds now."""
+    removal = Removal()
+    if await store.tenant_exists(tenant):
+        if subject.entity:
+            await _find_entity(store, tenant, subject.entity, removal)
+        if subject.values:
+            await _find_values(store, tenant, subject.values, classification, removal)
+    return removal
 
 
 def _report(subject: Subject, removal: Removal, at: str, dry_run: bool) -> Report:

@@ -44,6 +44,18 @@ class Removal:
     def affected(self) -> set[str]:
         return self.delete | set(self.attrs) | set(self.pointers) | set(self.instances)
 
+    def merge(self, other: Removal) -> None:
+        """Add what ``other`` removes to this one (rounds of one erasure)."""
+        self.target = self.target or other.target
+        self.delete |= other.delete
+        for mine, theirs in ((self.attrs, other.attrs), (self.pointers, other.pointers)):
+            for eid, attrs in theirs.items():
+                mine.setdefault(eid, set()).update(attrs)
+        for eid, by_attr in other.instances.items():
+            for attr, numbers in by_attr.items():
+                self.instances.setdefault(eid, {}).setdefault(attr, set()).update(numbers)
+        self.recorded |= other.recorded
+
     def __bool__(self) -> bool:
         return bool(self.affected())
 
