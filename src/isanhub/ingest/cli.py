@@ -21,6 +21,7 @@ from isanhub.core.context_fetch import FetchError
 from isanhub.ingest.importer import FileImport, Progress, Report
 from isanhub.ingest.mapping import NO_MAPPING, Mapping, MappingError, load_mapping
 from isanhub.ingest.readers import FORMATS
+from isanhub.notify.service import Notifier
 from isanhub.settings import Settings
 from isanhub.store.base import Store, open_store
 
@@ -152,7 +153,12 @@ def _mapping(path: str | None) -> Mapping:
 async def _import(settings: Settings, args: argparse.Namespace, mapping: Mapping) -> list[Report]:
     store = open_store(settings.db, synchronous=settings.sqlite_synchronous)
     await store.open()
+    # the hub's subscriptions see these writes too: their notifications go into the
+    # outbox with them, and the running server delivers them
+    notifier = Notifier(settings, store, ContextResolver(core_url=settings.core_context))
     try:
+        if not args.dry_run:
+            await notifier.start(deliver=False)
         with contextlib.ExitStack() as open_files:
             contexts = OfflineContexts(
                 backend=store.context_backend(), core_url=settings.core_context
@@ -175,6 +181,7 @@ async def _import(settings: Settings, args: argparse.Namespace, mapping: Mapping
                 imports.append(imp)
             return await _check_then_write(store, imports, args.dry_run)
     finally:
+        await notifier.close()
         await store.close()
 
 

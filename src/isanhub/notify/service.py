@@ -74,13 +74,17 @@ class Notifier:
         self._periodic = periodic.Schedule(self)
 
     # --- lifecycle ---------------------------------------------------------------------
-    async def start(self) -> None:
+    async def start(self, *, deliver: bool = True) -> None:
+        """Match every write of this process from now on; with ``deliver`` False (a
+        program beside the server, such as ``isanhub import``) only match: the
+        notifications wait in the outbox for the server, which delivers them."""
         if self.privacy is None:
             classification = load_classification(self.settings.personal_data)
             self.privacy = await load_privacy(self.store.security_table(), classification)
         await self._reload()
         self.store.set_watcher(self)
-        self._lead = asyncio.ensure_future(self.table.lead(self))
+        if deliver:
+            self._lead = asyncio.ensure_future(self.table.lead(self))
 
     async def close(self) -> None:
         self.store.set_watcher(None)

@@ -62,6 +62,8 @@ class SqliteStore:
         self._w_next_rid = 0
         self._w_next_hid = 0
         self._w_next_oid = 0
+        self._w_version = -1  # the writer's PRAGMA data_version when the above were right
+        self._others_version: int | None = None  # the same, at others_committed's last call
         self._watcher: ChangeWatcher | None = None
         # reader caches: only ever hold committed rows, names are never deleted
         self._r_names: dict[str, int] = {}
@@ -83,6 +85,16 @@ class SqliteStore:
 
     def _committed(self) -> None:
         self._epoch += 1
+
+    def others_committed(self) -> bool:
+        """Whether another program (``isanhub import`` beside the server) committed to
+        the file since the last call: the writer's data_version moves only for commits
+        of other connections, never for this process's own writes."""
+        if self._wconn is None:
+            return False
+        (version,) = self._wconn.execute("PRAGMA data_version").fetchone()
+        seen, self._others_version = self._others_version, version
+        return seen is not None and version != seen
 
     async def migrate(self) -> list[str]:
         conn = self._connect()
@@ -230,6 +242,12 @@ class SqliteStore:
         """Runs on the event loop, inside the group's transaction: every write of the
         group, in order (a later write sees an earlier one's result), then one pass of
         deletes and inserts per tenant."""
+        # another program (isanhub import, retention, erase) may have written the file
+        # since this connection's last commit: the next numbers are then read again
+        (version,) = conn.execute("PRAGMA data_version").fetchone()
+        if version != self._w_version:
+            self._w_forget()
+            self._w_version = version
         tenants: dict[str, TenantWrites] = {}
         wanted: dict[str, list[str]] = {}
         for tenant, writes in items:

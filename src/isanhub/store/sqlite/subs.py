@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from isanhub.store.sqlite.store import SqliteStore
 
 _VERSION = "subscriptions_version"
+OTHERS_EVERY = 1.0  #: seconds between two looks for other programs' commits (one PRAGMA)
 
 
 def bump(conn: sqlite3.Connection) -> int:
@@ -147,11 +148,17 @@ class SqliteSubscriptions:
         await self._write(job)
 
     async def lead(self, listener: Listener) -> None:
-        # one process has the file: it delivers, it wrote every row, and every
-        # subscription change goes through it
+        # the server process delivers, and wrote the rows its writes match; other
+        # programs writing the file (isanhub import) leave theirs in the outbox: it reads
+        # them, and any subscription change, once it sees that they committed
         listener.listening(True)
         await listener.became(True)
-        await asyncio.Event().wait()
+        self._store.others_committed()
+        while True:
+            await asyncio.sleep(OTHERS_EVERY)
+            if self._store.others_committed():
+                await listener.changed(await self.version(), None, None)
+                listener.wake()
 
     async def barrier(self, version: int) -> None:
         return None  # one process
