@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from isanhub.cli import main
+from notify.receivers import HttpReceiver
 from servers import Broker, needs_isanhub
 
 
@@ -69,18 +70,38 @@ def test_a_running_server_honours_cli_keys(
     assert main(["keys", "create", "--tenant", "*", "--role", "consumer", "--db", db]) == 0
     token = capsys.readouterr().out.strip()
     key_id = token[4:16]
+    assert main(["keys", "create", "--tenant", "*", "--role", "admin", "--db", db]) == 0
+    admin = {"Authorization": f"Bearer {capsys.readouterr().out.strip()}"}
     broker = Broker(db, tmp_path / "log", env={"ISANHUB_AUTH": "keys"})
     try:
         url = f"{broker.base}/ngsi-ld/v1/types"
         assert httpx.get(url).status_code == 401
         assert httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 200
-        assert main(["keys", "revoke", key_id, "--db", db]) == 0
-        deadline = time.monotonic() + 8
-        while time.monotonic() < deadline:
-            if httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401:
-                break
-            time.sleep(0.25)
-        else:
-            raise AssertionError("the revoked key still works after 8 s")
+        with HttpReceiver() as rx:
+            sub = {"type": "Subscription", "entities": [{"type": "Sensor"}],
+                   "notification": {"endpoint": {"uri": rx.url}}}  # fmt: skip
+            made = httpx.post(f"{broker.base}/ngsi-ld/v1/subscriptions", json=sub,
+                              headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+            assert made.status_code == 201, made.text
+            sensor = {"id": "urn:ngsi-ld:Sensor:1", "type": "Sensor",
+                      "level": {"type": "Property", "value": 1}}  # fmt: skip
+            entities = f"{broker.base}/ngsi-ld/v1/entities"
+            assert httpx.post(entities, json=sensor, headers=admin).status_code == 201
+            rx.wait_for(1, 5)
+            assert main(["keys", "revoke", key_id, "--db", db]) == 0
+            deadline = time.monotonic() + 8
+            while time.monotonic() < deadline:
+                if httpx.get(url, headers={"Authorization": f"Bearer {token}"}).status_code == 401:
+                    break
+                time.sleep(0.25)
+            else:
+                raise AssertionError("the revoked key still works after 8 s")
+            # the running server pauses its subscription too, not only at its next start
+            time.sleep(1.5)
+            level = {"level": {"type": "Property", "value": 2}}
+            r = httpx.patch(f"{entities}/{sensor['id']}/attrs", json=level, headers=admin)
+            assert r.status_code == 204
+            time.sleep(1.0)
+            assert len(rx.snapshot()) == 1
     finally:
         broker.stop()

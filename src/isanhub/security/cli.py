@@ -141,8 +141,8 @@ def run_keys(args: argparse.Namespace) -> int:
 
 async def _pause(store: Store, who: str) -> int:
     """Pause the subscriptions ``who`` made (as api.admin.pause_subscriptions does for a
-    running server; servers on PostgreSQL hear of it at once, a SQLite server when it
-    next starts)."""
+    running server; servers on PostgreSQL hear of it at once, a SQLite server within
+    about a second, when it sees that another program committed)."""
     from isanhub.security.subscriber import subscriber_of
 
     table = store.subscription_table()
