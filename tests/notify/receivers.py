@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import socket
+import ssl
 import subprocess
 import threading
 import time
@@ -111,9 +112,11 @@ class HttpReceiver(_Recorder):
     """An aiohttp server on 127.0.0.1 (a free port, kept across stop/start) that records
     every request and answers 200, or what `respond_with` and `delay` say."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
+        """``tls``: serve HTTPS with this context (at https://localhost:port)."""
         super().__init__()
         self.port = 0
+        self.tls = tls
         self.delay = 0.0  # seconds to wait before answering each request
         self._status = 200
         self._times: int | None = None  # how many more requests get _status; None: all
@@ -133,6 +136,8 @@ class HttpReceiver(_Recorder):
         return self.url_for("/notify")
 
     def url_for(self, path: str) -> str:
+        if self.tls is not None:  # the name the test certificates are for
+            return f"https://localhost:{self.port}{path}"
         return f"http://127.0.0.1:{self.port}{path}"
 
     @property
@@ -169,7 +174,9 @@ class HttpReceiver(_Recorder):
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        site = web.TCPSite(
+            self._runner, "127.0.0.1", self.port, reuse_address=True, ssl_context=self.tls
+        )
         await site.start()
         if not self.port:  # first start: remember the port the OS picked
             sock = site._server.sockets[0]  # type: ignore[union-attr]
