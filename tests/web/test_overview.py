@@ -171,3 +171,36 @@ def test_the_overview_fits_a_phone_and_works_with_the_keyboard(visit: Any) -> No
     page.keyboard.press("Space")
     assert not page.locator('#ov-map g[data-layer="air"] .ov-pt').first.is_visible()
     assert seen.errors == [] and seen.outside == []
+
+
+def test_the_map_refreshes_itself_and_keeps_the_keyboard_focus(visit: Any, demo_city: Any) -> None:
+    seen = visit("/?lang=en&refresh=2")
+    _ready(seen)
+    page = seen.page
+    air = page.locator('#ov-map g[data-layer="air"] .ov-pt')
+    before = air.count()
+    # a new station in the province: a copy of one that is there, under a new id
+    found = httpx.get(
+        demo_city.base + B + "/entities",
+        params={"type": "AirQualityObserved", "q": 'address[addressRegion]=="Khon Kaen"',
+                "limit": "1"},
+    )  # fmt: skip
+    station = found.json()[0]
+    station["id"] = "urn:ngsi-ld:AirQualityObserved:refresh-test"
+    station["pm25"] = {"type": "Property", "value": 321.0}
+    try:
+        assert httpx.post(demo_city.base + B + "/entities", json=station).status_code == 201
+        page.locator('#ov-layers input[data-layer="air"]').focus()
+        new = page.locator(f'#ov-map .ov-pt[data-id="{station["id"]}"]')
+        new.wait_for(state="attached", timeout=10_000)  # no reload: the page read it itself
+        assert air.count() == before + 1
+        assert "321" in (new.locator("title").text_content() or "")
+        assert page.evaluate("document.activeElement.dataset.layer") == "air"
+        assert page.locator("#ov-map").get_attribute("aria-busy") is None
+    finally:
+        httpx.delete(demo_city.base + B + f"/entities/{station['id']}")
+    # and the station goes from the map as it goes from the hub
+    page.locator(f'#ov-map .ov-pt[data-id="{station["id"]}"]').wait_for(
+        state="detached", timeout=10_000
+    )
+    assert seen.errors == [] and seen.outside == []

@@ -207,6 +207,8 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 
   function drawControls(results) {
+    /* a refresh rebuilds the toggles: the one the keyboard was on keeps the focus */
+    const focused = layersBox.contains(document.activeElement) ? document.activeElement.getAttribute("data-layer") : null;
     layersBox.replaceChildren(...ORDER.map((key) => {
       const id = "ov-layer-" + key;
       const sample = (results[key] || [])[0] || { pm25: 20, occupancy: 0.5, status: "ok", type: key === "farms" ? "AgriFarm" : "" };
@@ -222,6 +224,7 @@ document.addEventListener("DOMContentLoaded", () => {
         el("label", { for: id }, swatch(key, sample), " ", t("overview.layer_" + key), " ",
           el("span", { class: "muted" }, t("overview.count", { n: num((results[key] || []).length, 0) }))));
     }));
+    if (focused) layersBox.querySelector(`input[data-layer="${focused}"]`)?.focus();
     const latest = (results.air || []).map((e) => e.dateObserved && (e.dateObserved["@value"] || e.dateObserved))
       .filter((v) => typeof v === "string").sort().pop();
     legendBox.replaceChildren(
@@ -241,15 +244,28 @@ document.addEventListener("DOMContentLoaded", () => {
       latest ? el("p", { class: "muted" }, t("overview.latest", { time: time(latest) })) : null);
   }
 
-  async function loadMap(province, mine) {
-    mapBox.setAttribute("aria-busy", "true");
+  async function loadMap(province, mine, quiet = false) {
+    if (!quiet) mapBox.setAttribute("aria-busy", "true");
     const lists = await Promise.all(FIRST.map((key) => layer(LAYERS.find((l) => l.key === key), province)));
     if (mine !== token) return;
     const results = Object.fromEntries(FIRST.map((key, i) => [key, lists[i]]));
     drawMap(province, results);
     drawControls(results);
     mapBox.removeAttribute("aria-busy");
+    mapBox.setAttribute("data-loaded", new Date().toISOString());
   }
+
+  /* The map reads its layers again every minute (?refresh=SECONDS, at least 2) while the
+     page is shown, quietly: the old map stays until the new one is drawn, and stays if
+     the server cannot be reached. */
+  const EVERY = Math.max(2, Number(new URLSearchParams(location.search).get("refresh")) || 60);
+  let current = null;
+  let refreshing = false;
+  setInterval(() => {
+    if (!current || refreshing || document.visibilityState !== "visible") return;
+    refreshing = true;
+    loadMap(current, token, true).catch(() => {}).finally(() => { refreshing = false; });
+  }, EVERY * 1000);
 
   /* ---- the scorecard ---- */
 
@@ -386,6 +402,7 @@ document.addEventListener("DOMContentLoaded", () => {
 
   function show(province) {
     const mine = ++token;
+    current = province;
     select.value = province.key;
     document.getElementById("ov-map-h").textContent = t("overview.map_heading", { province: province.name });
     const other = document.querySelector("a.lang");
