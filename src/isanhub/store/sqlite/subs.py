@@ -7,6 +7,7 @@ durable when they return and never interleave with an entity write's transaction
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from isanhub.store.outbox import Listener, OutboxItem, StoredSubscription
 if TYPE_CHECKING:
     from isanhub.store.sqlite.store import SqliteStore
 
+log = logging.getLogger("isanhub.notify")
 _VERSION = "subscriptions_version"
 OTHERS_EVERY = 1.0  #: seconds between two looks for other programs' commits (one PRAGMA)
 
@@ -156,9 +158,12 @@ class SqliteSubscriptions:
         self._store.others_committed()
         while True:
             await asyncio.sleep(OTHERS_EVERY)
-            if self._store.others_committed():
-                await listener.changed(await self.version(), None, None)
-                listener.wake()
+            try:
+                if self._store.others_committed():
+                    await listener.changed(await self.version(), None, None)
+                    listener.wake()
+            except sqlite3.Error:  # the file busy for longer than busy_timeout
+                log.exception("could not look for other programs' writes; next in a second")
 
     async def barrier(self, version: int) -> None:
         return None  # one process
