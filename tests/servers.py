@@ -22,6 +22,25 @@ needs_isanhub = pytest.mark.skipif(
 )
 
 
+def all_entities(client: Any, type: str, **headers: str) -> dict[str, dict[str, Any]]:
+    """Every entity of ``type``, by id, read page by page through ``client`` (an httpx
+    Client on a broker, or a TestClient)."""
+    out: dict[str, dict[str, Any]] = {}
+    offset = 0
+    while True:
+        r = client.get(
+            f"{B}/entities",
+            params={"type": type, "limit": 1000, "offset": offset},
+            headers=headers,
+        )
+        assert r.status_code == 200, r.text
+        page = r.json()
+        out.update((e["id"], e) for e in page)
+        if len(page) < 1000:
+            return out
+        offset += 1000
+
+
 class Broker:
     """``isanhub serve`` on a free port and a given database."""
 
@@ -58,20 +77,8 @@ class Broker:
         return self.log.read_text(errors="replace")[-3000:]
 
     def entities(self, type: str = "Durable") -> dict[str, dict[str, Any]]:
-        out: dict[str, dict[str, Any]] = {}
-        offset = 0
-        while True:
-            r = httpx.get(
-                f"{self.base}{B}/entities",
-                params={"type": type, "limit": 1000, "offset": offset},
-                timeout=30,
-            )
-            assert r.status_code == 200, r.text
-            page = r.json()
-            out.update((e["id"], e) for e in page)
-            if len(page) < 1000:
-                return out
-            offset += 1000
+        with httpx.Client(base_url=self.base, timeout=30) as client:
+            return all_entities(client, type)
 
     def kill(self) -> None:
         self.proc.kill()  # SIGKILL: no shutdown, no flush

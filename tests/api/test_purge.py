@@ -8,6 +8,8 @@ from typing import Any
 
 from starlette.testclient import TestClient
 
+from servers import all_entities
+
 B = "/ngsi-ld/v1"
 
 
@@ -31,19 +33,7 @@ def _store(client: TestClient, entities: list[dict[str, Any]], **headers: str) -
 
 
 def _all(client: TestClient, type_: str = "Shop", **headers: str) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    offset = 0
-    while True:
-        r = client.get(
-            f"{B}/entities",
-            params={"type": type_, "limit": 1000, "offset": offset},
-            headers=headers,
-        )
-        assert r.status_code == 200, r.text
-        out.update((e["id"], e) for e in r.json())
-        if len(r.json()) < 1000:
-            return out
-        offset += 1000
+    return all_entities(client, type_, **headers)
 
 
 def _city(client: TestClient) -> dict[str, dict[str, Any]]:
