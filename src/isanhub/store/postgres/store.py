@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -28,21 +28,20 @@ from psycopg_pool import AsyncConnectionPool
 
 from isanhub.core.errors import NgsiLdError, NonexistentTenant
 from isanhub.core.model import Entity
-from isanhub.store import erase, history_edit, rowplan, sql, temporal
+from isanhub.store import rowplan, sql
 from isanhub.store.base import (
     AttributeInfo,
-    HistoryEdit,
     Query,
     QueryResult,
     TypeInfo,
     WriteFn,
 )
-from isanhub.store.history import instance_row
 from isanhub.store.index import KIND_NAMES
 from isanhub.store.outbox import ChangeWatcher, OutboxItem
 from isanhub.store.postgres import rows, schema, security, subs
 from isanhub.store.postgres.contexts import PgContextTable
 from isanhub.store.postgres.dialect import PostgresDialect
+from isanhub.store.postgres.history import PgHistory
 from isanhub.store.residual import PageFilter
 
 _loads = orjson.loads
@@ -68,7 +67,7 @@ async def _configure(conn: AsyncConnection) -> None:
     conn.adapters.register_loader("json", TextLoader)
 
 
-class PostgresStore:
+class PostgresStore(PgHistory):
     def __init__(self, url: str, *, pool_size: int = 10, **_sqlite_only: Any) -> None:
         self.conninfo, self.ns = split_url(url)
         self._pool_size = max(2, pool_size)
@@ -151,6 +150,23 @@ class PostgresStore:
         )
         return {iri: nid for iri, nid in await cur.fetchall()}
 
+    async def _learn(self, conn: AsyncConnection, iris: Iterable[str]) -> None:
+        """Look up the ids of the names among ``iris`` this process has not seen yet."""
+        missing = [n for n in iris if n not in self._names]
+        if missing:
+            self._names.update(await self._lookup(conn, missing))
+
+    async def _iris_of(self, conn: AsyncConnection, ids: Iterable[int]) -> dict[int, str]:
+        """The IRIs of name ids (names are never deleted: cached for good)."""
+        ids = list(ids)
+        unknown = [i for i in ids if i not in self._iris]
+        if unknown:
+            cur = await conn.execute(
+                f"SELECT id, iri FROM {self._q}names WHERE id = ANY(%s::int[])", (unknown,)
+            )
+            self._iris.update(await cur.fetchall())
+        return {i: self._iris[i] for i in ids}
+
     async def _name_ids(self, conn: AsyncConnection, query: Query) -> sql.NameId:
         """The name resolver for planning ``query``: one look-up for the names this
         process has not seen yet (found by planning once with every name known)."""
@@ -161,9 +177,7 @@ class PostgresStore:
             return 0
 
         sql.plan_query(query, record, PostgresDialect(""))
-        missing = [n for n in wanted if n not in self._names]
-        if missing:
-            self._names.update(await self._lookup(conn, missing))
+        await self._learn(conn, wanted)
         return self._names.get
 
     # --- writes ----------------------------------------------------------------------
@@ -381,172 +395,6 @@ class PostgresStore:
                         if f.feed(chunk):
                             break
                 return f.result()
-
-    async def temporal(
-        self, tenant: str, tq: temporal.TemporalQuery
-    ) -> tuple[list[temporal.TemporalEntity], int | None]:
-        async with self._connection() as conn:
-            where = await self._require(conn, tenant)
-            wanted = {t for group in tq.entities.types or () for t in group} | set(tq.attrs or ())
-            missing = [n for n in wanted if n not in self._names]
-            if missing:
-                self._names.update(await self._lookup(conn, missing))
-
-            async def run(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-                cur = await conn.execute(sql, params)
-                return await cur.fetchall()
-
-            async def names(ids: Sequence[int]) -> dict[int, str]:
-                unknown = [i for i in ids if i not in self._iris]
-                if unknown:
-                    rows = await run(
-                        f"SELECT id, iri FROM {self._q}names WHERE id = ANY(%s::int[])", [unknown]
-                    )
-                    self._iris.update(rows)
-                return {i: self._iris[i] for i in ids}
-
-            async with conn.transaction():  # one snapshot for the whole answer
-                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                return await temporal.execute(
-                    tq, self._names.get, names, PostgresDialect(where), run
-                )
-
-    async def edit_history(self, tenant: str, entity_id: str, edit: HistoryEdit) -> bool:
-        async with self._connection() as conn:
-            d = PostgresDialect(await self._require(conn, tenant))
-            name = None
-            if edit.attr is not None:
-                if edit.attr not in self._names:
-                    self._names.update(await self._lookup(conn, [edit.attr]))
-                name = self._names.get(edit.attr)
-                if name is None:
-                    return False
-            made: set[str] = set()
-            async with conn.transaction():
-                cur = await conn.execute(*history_edit.hid_of(entity_id, d))
-                row = await cur.fetchone()
-                if row is None:
-                    return False
-                if edit.replacement is not None:  # its time may fall in a new month
-                    when = instance_row("", "", edit.replacement, edit.replacement["modifiedAt"]).t
-                    made = await schema.create_partitions(conn, d.schema, [when], self._partitions)
-                changed = 0
-                for sql_text, params in history_edit.edit_statements(edit, row[0], name, d):
-                    cur = await conn.execute(sql_text, params)
-                    changed += max(cur.rowcount, 0)
-            self._partitions |= made
-            return changed > 0
-
-    async def purge_history(
-        self,
-        tenant: str,
-        before: int,
-        *,
-        types: list[str] | None = None,
-        except_types: Sequence[str] = (),
-        dry_run: bool = False,
-    ) -> int:
-        async with self._connection() as conn:
-            where = await self._schema(conn, tenant)
-            if where is None:
-                return 0
-            wanted = [*(types or ()), *except_types]
-            missing = [n for n in wanted if n not in self._names]
-            if missing:
-                self._names.update(await self._lookup(conn, missing))
-            type_ids = (
-                None if types is None else [self._names[t] for t in types if t in self._names]
-            )
-            if type_ids == []:
-                return 0
-            excluded = [self._names[t] for t in except_types if t in self._names]
-            removed = 0
-            async with conn.transaction():
-                if type_ids is None and not excluded:  # whole months go at once
-                    removed += await self._drop_months(conn, where, before, dry_run=dry_run)
-                d = PostgresDialect(where)
-                steps = history_edit.purge_statements(
-                    before, type_ids, excluded, d, dry_run=dry_run
-                )
-                cur = await conn.execute(*steps[0])
-                removed += (await cur.fetchone() or (0,))[0] if dry_run else max(cur.rowcount, 0)
-                for sql_text, params in steps[1:]:
-                    await conn.execute(sql_text, params)
-            return int(removed)
-
-    async def _drop_months(
-        self, conn: AsyncConnection, where: str, before: int, *, dry_run: bool
-    ) -> int:
-        """Drop the monthly partitions that end before ``before``; their row count."""
-        cur = await conn.execute(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid"
-            " JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace"
-            " WHERE n.nspname = %s AND p.relname = 'instances'",
-            (where,),
-        )
-        removed = 0
-        for (table,) in await cur.fetchall():
-            suffix = table.removeprefix("instances_")
-            start = schema.suffix_start(suffix)
-            if start is None or schema.month_bounds(start)[2] > before:
-                continue
-            name = f'"{where}"."{table}"'
-            cur = await conn.execute(f"SELECT count(*) FROM {name}")
-            removed += (await cur.fetchone() or (0,))[0]
-            if not dry_run:
-                await conn.execute(f"DROP TABLE {name}")
-                self._partitions.discard(f"{where}/{suffix}")
-        return removed
-
-    async def find_history(
-        self,
-        tenant: str,
-        texts: Sequence[str] = (),
-        *,
-        ids: Sequence[str] | None = None,
-        types: Sequence[str] | None = None,
-        attrs: Sequence[str] | None = None,
-    ) -> list[erase.HistoryHit]:
-        async with self._connection() as conn:
-            where = await self._schema(conn, tenant)
-            if where is None:
-                return []
-            missing = [n for n in (*(types or ()), *(attrs or ())) if n not in self._names]
-            if missing:
-                self._names.update(await self._lookup(conn, missing))
-            type_ids = (
-                None if types is None else [self._names[t] for t in types if t in self._names]
-            )
-            names = None if attrs is None else [self._names[a] for a in attrs if a in self._names]
-            if any(x is not None and not x for x in (ids, type_ids, names)):
-                return []
-            d = PostgresDialect(where)
-            query = erase.find_statement(
-                d, "strpos({doc}::text, ?) > 0", texts, ids, type_ids, names
-            )
-            async with conn.transaction():  # the instances and their types from one snapshot
-                await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                rows = await (await conn.execute(*query)).fetchall()
-                hids = sorted({r[0] for r in rows})
-                by_hid: dict[int, list[int]] = {}
-                for start in range(0, len(hids), 1000):
-                    cur = await conn.execute(*erase.types_statement(d, hids[start : start + 1000]))
-                    for hid, t in await cur.fetchall():
-                        by_hid.setdefault(hid, []).append(t)
-            wanted = sorted({r[3] for r in rows}.union(*by_hid.values()))
-            unknown = [i for i in wanted if i not in self._iris]
-            if unknown:
-                cur = await conn.execute(
-                    f"SELECT id, iri FROM {self._q}names WHERE id = ANY(%s::int[])", (unknown,)
-                )
-                self._iris.update(await cur.fetchall())
-        types_of = {h: [self._iris[t] for t in ts] for h, ts in by_hid.items()}
-        return erase.hits(rows, types_of, self._iris)
-
-    async def scrub(self) -> None:
-        """Nothing to do at once: PostgreSQL keeps deleted rows as dead tuples until VACUUM
-        (autovacuum, or VACUUM run by the operator) makes their space reusable; see the
-        erasure section of docs/security.md."""
 
     async def types(self, tenant: str) -> list[TypeInfo]:
         async with self._connection() as conn:
